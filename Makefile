@@ -1,0 +1,53 @@
+# gradtour: set up, run, test, and manage translations.
+#
+# PyTorch is installed first, pinned to the 2.13.0 CPU build: the project's
+# own requirement is a range, and on a machine without torch a bare
+# requirement would pull a multi-GB CUDA build.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYBABEL := $(VENV)/bin/pybabel
+TORCH  ?= torch==2.13.0
+
+.PHONY: setup run test test-slow bench extract update compile catalogs clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(TORCH)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: setup
+	$(VENV)/bin/gradtour
+
+test: setup
+	$(PY) -m pytest -q
+
+test-slow: setup
+	$(PY) -m pytest -q -m slow
+
+# --- translations -------------------------------------------------------
+# extract: sources -> .pot; update: .pot -> .po (new/changed entries become
+# untranslated or fuzzy, which the tests refuse); compile: .po -> .mo (the
+# .mo files are committed so that a plain `pip install .` needs no Babel step).
+
+extract: setup
+	$(PYBABEL) -q extract --no-location --sort-output -F babel-lessons.cfg -o locales/lessons.pot .
+	$(PYBABEL) -q extract --no-location --sort-output -k N_ -F babel-tui.cfg -o locales/tui.pot .
+
+update: extract
+	$(PYBABEL) -q update --no-wrap -i locales/lessons.pot -d locales -D lessons -l zh_CN
+	$(PYBABEL) -q update --no-wrap -i locales/tui.pot -d locales -D tui -l zh_CN
+
+compile: setup
+	$(PYBABEL) compile --statistics -d locales -D lessons -l zh_CN
+	$(PYBABEL) compile --statistics -d locales -D tui -l zh_CN
+
+catalogs: update compile
+
+clean:
+	rm -rf build dist *.egg-info locales/*.pot

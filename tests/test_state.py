@@ -1,0 +1,93 @@
+"""The saved place: atomic writes, damaged files kept aside, defaults on trouble."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tui.state import State, load_state, save_state
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "state.json"
+    save_state(State(lang="zh", lesson="8.4", theme="textual-light", extra={"labs": {"8.hw1": "passed"}}), path)
+    state, problem = load_state(path)
+    assert problem is None
+    assert (state.lang, state.lesson, state.theme) == ("zh", "8.4", "textual-light")
+    assert state.extra == {"labs": {"8.hw1": "passed"}}
+
+
+def test_missing_file_gives_defaults(tmp_path):
+    state, problem = load_state(tmp_path / "nope.json")
+    assert problem is None and state == State()
+
+
+@pytest.mark.parametrize("content", [
+    "", "{", "not json", "[]", '"zh"', '{"lang": "fr"}', '{"lesson": "9.9"}',
+    '{"lesson": 3}', '{"theme": 7}', "\x00\x00\x00", '{"lang": "zh", "lesson": "8.2"',
+])
+def test_damaged_file_is_kept_aside_and_defaults_used(tmp_path, content):
+    path = tmp_path / "state.json"
+    path.write_text(content, encoding="utf-8")
+    state, problem = load_state(path)
+    assert state == State()
+    assert problem is not None and problem.kept_as is not None
+    assert problem.kept_as.read_text(encoding="utf-8") == content  # nothing is lost
+    assert not path.exists()
+
+
+def test_undecodable_file_is_kept_aside(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_bytes(b"\xff\xfe\xfa")
+    state, problem = load_state(path)
+    assert state == State() and problem.kept_as.read_bytes() == b"\xff\xfe\xfa"
+
+
+def test_write_is_atomic_when_interrupted(tmp_path, monkeypatch):
+    """A crash between writing and renaming leaves the old file whole and no temp file."""
+    path = tmp_path / "state.json"
+    save_state(State(lesson="8.2"), path)
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        save_state(State(lesson="8.5"), path)
+    assert json.loads(path.read_text())["lesson"] == "8.2"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_disk_full_during_write(tmp_path, monkeypatch):
+    path = tmp_path / "state.json"
+    save_state(State(lesson="8.2"), path)
+    real_fsync = os.fsync
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError):
+        save_state(State(lesson="8.6"), path)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert load_state(path)[0].lesson == "8.2"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
+def test_unwritable_directory_raises_oserror(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    with pytest.raises(OSError):
+        save_state(State(), locked / "state.json")
+
+
+def test_unwritable_location_raises_oserror(tmp_path):
+    """A regular file where the state directory should be (works as root too)."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    with pytest.raises(OSError):
+        save_state(State(), blocker / "state.json")

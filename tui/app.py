@@ -1,0 +1,209 @@
+"""The Textual application: one lesson screen plus modal dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+
+from lessons import catalog
+from lessons.i18n import LANGUAGES
+from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
+from tui.i18n import N_, _, current_language, lesson_gettext, set_language
+from tui.lesson_view import LessonView
+from tui.state import State, save_state
+from tui.widgets import LocalizedFooter
+
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+MSG_SAVE_FAILED = N_("Could not save your place: {reason}")
+
+
+class LessonScreen(Screen):
+    BINDINGS = [
+        # priority: the lesson scroller binds ←/→ to horizontal scrolling.
+        Binding("right,n", "go(1)", N_("next"), priority=True, key_display="→"),
+        Binding("left,p", "go(-1)", N_("prev"), priority=True, key_display="←"),
+        Binding("l", "switch_language", N_("language")),
+        Binding("b", "bilingual", N_("bilingual")),
+        Binding("t", "contents", N_("contents")),
+        Binding("g", "glossary", N_("glossary")),
+        Binding("question_mark", "help", N_("help"), key_display="?"),
+        Binding("q", "app.quit", N_("quit")),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        yield LessonView(id="lesson")
+        yield LocalizedFooter()
+
+    @property
+    def lesson_view(self) -> LessonView:
+        return self.query_one(LessonView)
+
+    def on_mount(self) -> None:
+        self.lesson_view.focus()
+        self.app.open_lesson(self.app.lesson_id)
+
+    def action_go(self, step: int) -> None:
+        self.app.open_lesson(catalog.neighbour(self.app.lesson_id, step))
+
+    def action_switch_language(self) -> None:
+        self.app.switch_language()
+
+    def action_bilingual(self) -> None:
+        self.app.toggle_bilingual()
+
+    def action_contents(self) -> None:
+        self.app.push_screen(ContentsDialog(self.app.lesson_id), self.app.open_lesson_if_chosen)
+
+    def action_glossary(self) -> None:
+        self.app.push_screen(GlossaryDialog())
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpDialog())
+
+
+class GradTour(App):
+    CSS_PATH = ["app.tcss"]
+    TITLE = "gradtour"
+    BINDINGS = [Binding("ctrl+c", "quit", N_("quit"), show=False, priority=True)]
+
+    def __init__(
+        self,
+        *,
+        state: State | None = None,
+        lang: str = "en",
+        lang_is_explicit: bool = False,
+        lesson: str | None = None,
+        device: str = "auto",
+        notices: Iterable[str] = (),
+        mouse: bool = True,
+        state_path=None,
+    ) -> None:
+        super().__init__()
+        self.state = state or State()
+        self.state_path = state_path
+        self.lesson_id = lesson or self.state.lesson
+        self.bilingual = False
+        self.device = device
+        self.notices = list(notices)
+        self._save_failed = False
+        set_language(lang)
+        if lang_is_explicit:
+            self.state.lang = lang
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return LessonScreen()
+
+    def on_mount(self) -> None:
+        for notice in self.notices:
+            self.notify(notice, severity="warning", timeout=10)
+
+    def on_unmount(self) -> None:
+        self.save()
+
+    # -- what the learner sees ---------------------------------------------
+
+    @property
+    def lesson_screen(self) -> LessonScreen:
+        return self.get_screen_stack_bottom()
+
+    def get_screen_stack_bottom(self) -> LessonScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, LessonScreen):
+                return screen
+        raise LookupError("no lesson screen")
+
+    def _gettexts(self):
+        gettext = lesson_gettext()
+        other = [lang for lang in LANGUAGES if lang != current_language()][0]
+        return gettext, (lesson_gettext(other) if self.bilingual else None)
+
+    def open_lesson(self, lesson_id: str) -> None:
+        lesson = catalog.load(lesson_id)
+        self.lesson_id = lesson_id
+        screen = self.lesson_screen
+        screen.lesson_view.show(lesson, *self._gettexts())
+        self.update_topbar()
+        self.state.lesson = lesson_id
+        self.save()
+
+    def open_lesson_if_chosen(self, lesson_id: str | None) -> None:
+        if lesson_id:
+            self.open_lesson(lesson_id)
+
+    def update_topbar(self) -> None:
+        lesson = catalog.load(self.lesson_id)
+        position = f"{lesson.index + 1} / {len(catalog.LESSON_IDS)}"
+        mode = _("bilingual") if self.bilingual else LANGUAGE_NAMES[current_language()]
+        title = lesson_gettext()(lesson.title)
+        self.lesson_screen.query_one("#topbar", Static).update(
+            f"[b]{lesson.id}[/b]  {_escape(title)}  [dim]│[/dim] {position} [dim]│[/dim] {mode}"
+        )
+        self.sub_title = title
+
+    def relocalize(self) -> None:
+        screen = self.lesson_screen
+        screen.lesson_view.relocalize(*self._gettexts())
+        self.update_topbar()
+        screen.refresh_bindings()
+
+    def switch_language(self) -> None:
+        from lessons.i18n import usable_language
+
+        target = "zh" if current_language() == "en" else "en"
+        lang, problem = usable_language(target)
+        if problem:
+            self.notify(_("Chinese translations are unavailable ({reason}); showing English").format(reason=problem),
+                        severity="error", timeout=10)
+            return
+        set_language(lang)
+        self.state.lang = lang
+        self.relocalize()
+        self.save()
+
+    def toggle_bilingual(self) -> None:
+        self.bilingual = not self.bilingual
+        self.relocalize()
+
+    # -- command palette ---------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        gettext = lesson_gettext()
+        for lesson in catalog.load_all():
+            title = gettext(lesson.title)
+            yield SystemCommand(f"{lesson.id} {title}", _("Go to lesson {id}").format(id=lesson.id),
+                                lambda lesson_id=lesson.id: self.open_lesson(lesson_id))
+        yield SystemCommand(_("Switch language"), _("English ⇄ Chinese"), self.switch_language)
+        yield SystemCommand(_("Bilingual view"), _("Show each block in both languages"), self.toggle_bilingual)
+        yield SystemCommand(_("Contents"), _("All lessons"), self.lesson_screen.action_contents)
+        yield SystemCommand(_("Glossary"), _("Terms, English ⇄ Chinese"), self.lesson_screen.action_glossary)
+        yield SystemCommand(_("Help"), _("Every key"), self.lesson_screen.action_help)
+        yield SystemCommand(_("Quit"), _("Leave gradtour (your place is saved)"), self.action_quit)
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+
+    # -- persistence ---------------------------------------------------------
+
+    def save(self) -> None:
+        try:
+            save_state(self.state, self.state_path)
+        except OSError as exc:
+            if not self._save_failed:  # once is enough to tell the learner
+                self._save_failed = True
+                self.notify(_(MSG_SAVE_FAILED).format(reason=exc.strerror or exc), severity="warning", timeout=8)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

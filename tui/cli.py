@@ -1,0 +1,172 @@
+"""The `gradtour` command.
+
+Everything heavy is imported inside the branch that needs it: `list` and
+`show` never load Textual or torch, and the TUI never loads torch (demos run
+in a worker process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from lessons import catalog
+from lessons.i18n import LANGUAGES, language_from_environment, normalize, usable_language
+from tui import __version__
+from tui.i18n import N_, _, lesson_gettext, set_language
+
+EXIT_USAGE = 2
+
+MSG_UNKNOWN_LESSON = N_("unknown lesson {lesson!r}; `gradtour list` shows the lesson ids")
+MSG_STATE_DAMAGED = N_("your saved progress file was damaged and has been kept as {path}; starting fresh")
+MSG_CATALOG = N_("Chinese translations are unavailable ({reason}); showing English")
+MSG_NOT_A_TERMINAL = N_(
+    "gradtour draws an interactive tutorial and needs a terminal.\n"
+    "Without one, try:\n"
+    "  gradtour list            the lessons\n"
+    "  gradtour show 8.1        a lesson as plain text\n"
+    "  gradtour run 8.3         run a lesson's demos"
+)
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line and exit 2, never a traceback
+        self.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": message})
+
+
+def _lesson_id(value: str) -> str:
+    if value not in catalog.LESSON_IDS:
+        raise argparse.ArgumentTypeError(_(MSG_UNKNOWN_LESSON).format(lesson=value))
+    return value
+
+
+def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--lang", choices=LANGUAGES, default=default,
+                        help=_("language of the lessons and the interface"))
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=argparse.SUPPRESS if suppress else "auto",
+                        help=_("where demos run (default: auto, CUDA when available)"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="gradtour", description=_("Chapter 8, Gradient and Optimizer: a live tutorial in your terminal."))
+    parser.add_argument("--version", action="version", version=f"gradtour {__version__}")
+    parser.add_argument("--lesson", type=_lesson_id, help=_("start at this lesson (e.g. 8.3)"))
+    parser.add_argument("--no-mouse", action="store_true", help=_("ignore the mouse (for terminals that garble mouse reports)"))
+    _add_common(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar=_("command"), parser_class=Parser)
+    listing = commands.add_parser("list", help=_("lesson ids and titles, one per line"))
+    _add_common(listing, suppress=True)
+    show = commands.add_parser("show", help=_("a lesson as plain text"))
+    show.add_argument("lesson_id", metavar="ID", type=_lesson_id)
+    _add_common(show, suppress=True)
+    run = commands.add_parser("run", help=_("run a lesson's demos without the interface"))
+    run.add_argument("lesson_id", metavar="ID", type=_lesson_id)
+    run.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                     help=_("change a demo parameter (repeatable)"))
+    run.add_argument("--json", action="store_true", help=_("one JSON event per line"))
+    _add_common(run, suppress=True)
+    return parser
+
+
+def _flag_language(argv: Sequence[str]) -> str | None:
+    """--lang read before parsing, so that parse errors are already translated."""
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def choose_language(flag: str | None, saved: str | None) -> str:
+    if flag in LANGUAGES:
+        return flag
+    if flag is not None:
+        return "en"  # the language itself is the problem: say so in English
+    return saved or language_from_environment()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from tui.state import load_state  # cheap: json + dataclasses
+
+    state, damaged = load_state()
+    lang, catalog_problem = usable_language(choose_language(_flag_language(argv), state.lang))
+    set_language(lang)
+    from tui.argparse_messages import install_argparse_translation
+
+    install_argparse_translation()
+    args = build_parser().parse_args(argv)
+
+    notices = []
+    if damaged is not None:
+        notices.append(_(MSG_STATE_DAMAGED).format(path=damaged.kept_as or damaged.path))
+    if catalog_problem is not None:
+        notices.append(_(MSG_CATALOG).format(reason=catalog_problem))
+
+    if args.command is None:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            print(_(MSG_NOT_A_TERMINAL), file=sys.stderr)
+            return EXIT_USAGE
+        from tui.app import GradTour
+
+        explicit_lang = normalize(_flag_language(argv))
+        app = GradTour(state=state, lang=lang, lang_is_explicit=explicit_lang is not None,
+                       lesson=args.lesson, device=args.device, notices=notices, mouse=not args.no_mouse)
+        app.run(mouse=not args.no_mouse)
+        return app.return_code or 0
+
+    for notice in notices:
+        print(notice, file=sys.stderr)
+    if args.command == "list":
+        return _list()
+    if args.command == "show":
+        return _show(args.lesson_id)
+    if args.command == "run":
+        from lessons.headless import run_command
+
+        return run_command(args.lesson_id, args.sets, as_json=args.json, device=args.device,
+                           gettext_ui=_, gettext_lessons=lesson_gettext(), out=sys.stdout)
+    raise AssertionError(args.command)
+
+
+def _list() -> int:
+    gettext = lesson_gettext()
+    for lesson in catalog.load_all():
+        print(f"{lesson.id}\t{gettext(lesson.title)}")
+    return 0
+
+
+def _show(lesson_id: str) -> int:
+    import io
+    import shutil
+
+    from rich.console import Console
+
+    from tui.render import localized_renderable
+
+    lesson = catalog.load(lesson_id)
+    gettext = lesson_gettext()
+    terminal = sys.stdout.isatty()
+    width = min(shutil.get_terminal_size().columns, 100) if terminal else 80
+    # Rendered into a buffer, then printed: when piped, the text carries no
+    # escape codes and no padding spaces at line ends (screen readers, grep).
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=terminal, highlight=False,
+                      color_system="auto" if terminal else None)
+    total = len(catalog.LESSON_IDS)
+    console.print(f"{lesson.id} · {gettext(lesson.title)}  ({lesson.index + 1} / {total})", style="bold")
+    for block in lesson.blocks:
+        console.print()
+        console.print(localized_renderable(block, gettext))
+    text = buffer.getvalue()
+    if not terminal:
+        text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

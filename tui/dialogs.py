@@ -1,0 +1,143 @@
+"""Modal dialogs: contents, help and glossary. `escape` closes each."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import yaml
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from lessons.catalog import load_all
+from tui.i18n import N_, _, lesson_gettext
+from tui.widgets import LocalizedFooter
+
+CLOSE = Binding("escape", "dismiss", N_("close"))
+
+
+class Dialog(ModalScreen):
+    BINDINGS = [CLOSE]
+
+    def compose_title(self, title: str) -> Static:
+        return Static(title, classes="dialog-title")
+
+
+class ContentsDialog(Dialog):
+    """All lessons, the current one marked; Enter jumps (dismisses with its id)."""
+
+    BINDINGS = [CLOSE, Binding("enter", "select", N_("open"), show=True)]
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        gettext = lesson_gettext()
+        options = []
+        for lesson in load_all():
+            marker = "▶ " if lesson.id == self.current else "  "
+            options.append(Option(f"{marker}{lesson.id:<10}{gettext(lesson.title)}", id=lesson.id))
+        with Vertical(classes="dialog"):
+            yield self.compose_title(_("Contents"))
+            yield OptionList(*options, id="contents")
+        yield LocalizedFooter()
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = options.get_option_index(self.current)
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_select(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+
+#: (key, description) for the help dialog, in the order a learner needs them.
+HELP_KEYS = (
+    ("→  n", N_("next lesson")),
+    ("←  p", N_("previous lesson")),
+    ("↑ ↓ PgUp PgDn", N_("scroll the lesson")),
+    ("l", N_("switch language (English ⇄ Chinese)")),
+    ("b", N_("bilingual view: each block in both languages")),
+    ("t", N_("table of contents")),
+    ("g", N_("glossary of terms, English ⇄ Chinese")),
+    ("ctrl+p", N_("command palette: jump to a lesson by title")),
+    ("?", N_("this help")),
+    ("escape", N_("close a dialog")),
+    ("q", N_("quit (your place is saved)")),
+)
+
+
+class HelpDialog(Dialog):
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        for key, description in HELP_KEYS:
+            table.add_row(key, _(description))
+        with Vertical(classes="dialog"):
+            yield self.compose_title(_("Keys"))
+            with VerticalScroll():
+                yield Static(table)
+        yield LocalizedFooter()
+
+
+@functools.cache
+def glossary_entries() -> tuple[dict, ...]:
+    path = resources.files("lessons") / "glossary.yaml"
+    return tuple(yaml.safe_load(path.read_text(encoding="utf-8")) or ())
+
+
+class GlossaryDialog(Dialog):
+    """Term pairs, English ⇄ Chinese; typing filters on any column.
+
+    Both terms are shown in either language on purpose: the glossary exists to
+    bridge the two. Definitions and captions follow the current language.
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield self.compose_title(_("Glossary"))
+            yield Input(placeholder=_("type to filter…"), id="filter")
+            with VerticalScroll(id="glossary-scroll"):
+                yield Static(id="glossary")
+        yield LocalizedFooter()
+
+    def on_mount(self) -> None:
+        self.show_entries("")
+        self.query_one(Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.show_entries(event.value)
+
+    def show_entries(self, query: str) -> None:
+        gettext = lesson_gettext()
+        needle = query.strip().casefold()
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(ratio=2, style="bold")
+        table.add_column(ratio=1)
+        table.add_column(ratio=5)
+        shown = 0
+        for entry in glossary_entries():
+            definition = gettext(entry["definition"])
+            haystack = " ".join((entry["term"], entry["zh"], definition)).casefold()
+            if needle and needle not in haystack:
+                continue
+            lesson = Text(f" ({entry['lesson']})", style="dim")
+            table.add_row(entry["term"], entry["zh"], Text(definition) + lesson)
+            shown += 1
+        if not shown:
+            self.query_one("#glossary", Static).update(_("No term matches “{query}”.").format(query=query))
+        else:
+            self.query_one("#glossary", Static).update(table)

@@ -1,0 +1,104 @@
+"""Rich renderables for lesson blocks, shared by the TUI and `gradtour show`.
+
+Rich lays text out by terminal cells (CJK characters take two), wraps prose,
+and prints no escape codes at all when its console is not a terminal, which is
+exactly what `show` needs for pipes and screen readers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.markdown import Markdown
+from rich.padding import Padding
+from rich.segment import Segment
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from lessons.catalog import Block, Gettext
+
+#: ANSI themes follow the terminal's own palette: readable on dark and light
+#: backgrounds, and on 16-colour consoles (TERM=linux) over ssh.
+CODE_THEME = "ansi_dark"
+
+
+def block_renderable(block: Block, text: str) -> RenderableType:
+    """`text` is the block's text already localized."""
+    if block.kind == "heading":
+        level = len(text) - len(text.lstrip("#"))
+        title = Text(text.lstrip("#").strip(), style="bold underline" if level <= 2 else "bold")
+        return Padding(title, (1 if level <= 2 else 0, 0, 0, 0))
+    if block.kind == "code":
+        return Syntax(text.rstrip("\n"), "python", theme=CODE_THEME, word_wrap=True,
+                      background_color="default", padding=(0, 1))
+    if block.kind == "sketch":
+        return Padding(Text(text), (0, 2))
+    if block.kind == "rule":
+        return Markdown("---")
+    if block.kind == "table":
+        return table_renderable(text)
+    return Trimmed(_markdown(text))
+
+
+def _markdown(text: str) -> Markdown:
+    return Markdown(text, code_theme=CODE_THEME, inline_code_theme=CODE_THEME)
+
+
+def table_renderable(text: str) -> Table:
+    """A GFM pipe table as a boxed rich Table (rich's Markdown draws it bare)."""
+    rows = [_cells(line) for line in text.splitlines() if line.strip()]
+    header, body = rows[0], [row for row in rows[1:] if not _is_delimiter(row)]
+    table = Table(box=box.ROUNDED, show_lines=False, header_style="bold", expand=False)
+    for cell in header:
+        table.add_column(Trimmed(_markdown(cell)), overflow="fold")
+    for row in body:
+        table.add_row(*(Trimmed(_markdown(cell)) for cell in row))
+    return table
+
+
+def _cells(line: str) -> list[str]:
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|") and not line.endswith("\\|"):
+        line = line[:-1]
+    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)]
+
+
+def _is_delimiter(row: list[str]) -> bool:
+    return all(re.fullmatch(r":?-{3,}:?", cell) for cell in row)
+
+
+class Trimmed:
+    """Render `renderable` without the blank lines rich puts around lists."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = console.render_lines(self.renderable, options.update(height=None), pad=False)
+        blank = [not "".join(seg.text for seg in line).strip() for line in lines]
+        start = blank.index(False) if False in blank else len(lines)
+        end = len(lines) - blank[::-1].index(False) if False in blank else start
+        for line in lines[start:end]:
+            yield from line
+            yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions):
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.renderable)
+
+
+def localized_renderable(block: Block, gettext: Gettext, bilingual_with: Gettext | None = None) -> RenderableType:
+    first = block_renderable(block, block.localized(gettext))
+    if bilingual_with is None:
+        return first
+    second_text = block.localized(bilingual_with)
+    if second_text == block.localized(gettext):
+        return first  # code with no comments, rules: nothing to show twice
+    second = block_renderable(block, second_text)
+    return Group(first, Padding(second, (0, 0, 0, 2), style="dim"))
