@@ -1,0 +1,243 @@
+"""The curve points and bars a demo has sent, kept in a bounded amount of memory.
+
+`ChartData` is fed the runner's JSON events (`points`, `bars`, `diverged`)
+and keeps, per panel, what the charts need to draw and to read out. It never
+rejects an event: a demo is learner-editable code, so a malformed event is
+ignored rather than allowed to take down the UI.
+
+Memory stays bounded however long a demo trains: each series keeps at most
+`max_points` points, sampled at a uniform stride over its whole history (the
+stride doubles whenever the cap is reached), plus always the newest point.
+The statistics a readout quotes (last and minimum finite y) are tracked on
+every point, so decimation never changes them.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ChartData", "PanelData", "Series", "SeriesReadout", "to_float", "DEFAULT_MAX_POINTS"]
+
+DEFAULT_MAX_POINTS = 2000
+
+
+def to_float(value: Any) -> float:
+    """A number from an event: floats, ints, or the JSON-safe "nan"/"inf"/"-inf".
+
+    Anything unreadable becomes NaN, so it is skipped like any non-finite value.
+    """
+    if isinstance(value, bool):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
+
+
+class Series:
+    """One curve: uniformly strided points plus the newest, and exact summary stats."""
+
+    __slots__ = ("_xs", "_ys", "_tail", "_stride", "_seen", "_max_points", "last", "min", "count")
+
+    def __init__(self, max_points: int = DEFAULT_MAX_POINTS) -> None:
+        # The stride halving below needs at least two kept points to halve.
+        self._max_points = max(2, int(max_points))
+        self._xs: list[float] = []
+        self._ys: list[float] = []
+        self._tail: tuple[float, float] | None = None
+        self._stride = 1
+        self._seen = 0
+        #: Last finite y, minimum finite y, and the number of finite points received.
+        self.last: float | None = None
+        self.min: float | None = None
+        self.count = 0
+
+    def add(self, x: float, y: float) -> None:
+        """Record a finite point (the caller filters out non-finite ones)."""
+        self.last = y
+        self.min = y if self.min is None else min(self.min, y)
+        self.count += 1
+        index = self._seen
+        self._seen += 1
+        if index % self._stride:
+            # Not on the stride grid: keep it only until a newer point arrives,
+            # so the curve still reaches the latest value.
+            self._tail = (x, y)
+            return
+        self._tail = None
+        self._xs.append(x)
+        self._ys.append(y)
+        if len(self._xs) > self._max_points:
+            # Every kept index is a multiple of the stride, so keeping every
+            # other one leaves exactly the multiples of twice the stride.
+            del self._xs[1::2]
+            del self._ys[1::2]
+            self._stride *= 2
+
+    @property
+    def xs(self) -> list[float]:
+        return self._xs + [self._tail[0]] if self._tail else list(self._xs)
+
+    @property
+    def ys(self) -> list[float]:
+        return self._ys + [self._tail[1]] if self._tail else list(self._ys)
+
+    def __len__(self) -> int:
+        return len(self._xs) + (self._tail is not None)
+
+    def __repr__(self) -> str:
+        return f"Series({len(self)} kept of {self.count}, last={self.last}, min={self.min})"
+
+
+@dataclass(frozen=True)
+class SeriesReadout:
+    """The numbers a screen-reader line quotes for one series (or one bar)."""
+
+    name: str
+    last: float | None  # last finite y; for a bar, its value (which may be non-finite)
+    min: float | None  # smallest finite y; for a bar, its value
+    diverged_at: float | None = None  # the x where the series went non-finite
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+
+@dataclass
+class PanelData:
+    """What one chart panel has received."""
+
+    #: series key → points, in the order the series first appeared
+    series: dict[str, Series] = field(default_factory=dict)
+    bar_labels: list[str] = field(default_factory=list)
+    bar_values: list[float] = field(default_factory=list)
+    #: series key → the x of its first non-finite point (or `diverged` event)
+    diverged: dict[str, float] = field(default_factory=dict)
+    #: bumped on every change, so a view can tell cheaply whether to redraw
+    version: int = 0
+    max_points: int = DEFAULT_MAX_POINTS
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(len(s) for s in self.series.values()) and not self.bar_labels and not self.diverged
+
+    def add_points(self, series: str, xs: Iterable[Any], ys: Iterable[Any]) -> None:
+        target = self.series.get(series)
+        if target is None:
+            target = self.series[series] = Series(self.max_points)
+        for raw_x, raw_y in zip(xs, ys):
+            x, y = to_float(raw_x), to_float(raw_y)
+            if not math.isfinite(x):
+                continue
+            if math.isfinite(y):
+                target.add(x, y)
+            else:
+                self.mark_diverged(series, x)
+        self.version += 1
+
+    def set_bars(self, labels: Iterable[Any], values: Iterable[Any]) -> None:
+        pairs = list(zip(labels, values))
+        self.bar_labels = [str(label) for label, _ in pairs]
+        self.bar_values = [to_float(value) for _, value in pairs]
+        self.version += 1
+
+    def mark_diverged(self, series: str, x: Any) -> None:
+        # The first divergence is the one worth reporting; later non-finite
+        # points of the same run only repeat it.
+        if series not in self.diverged:
+            self.diverged[series] = to_float(x)
+            self.series.setdefault(series, Series(self.max_points))
+            self.version += 1
+
+    def clear(self) -> None:
+        self.series.clear()
+        self.bar_labels = []
+        self.bar_values = []
+        self.diverged.clear()
+        self.version += 1
+
+    def readout(self) -> tuple[SeriesReadout, ...]:
+        if self.bar_labels:
+            return tuple(SeriesReadout(label, value, value) for label, value in zip(self.bar_labels, self.bar_values))
+        return tuple(
+            SeriesReadout(name, s.last, s.min, self.diverged.get(name)) for name, s in self.series.items()
+        )
+
+
+class ChartData:
+    """All panels of one lesson run, fed by runner events."""
+
+    def __init__(self, panels: Iterable[str] | Mapping[str, Any] = (), *, max_points: int = DEFAULT_MAX_POINTS) -> None:
+        """`panels`: the declared panel names (or the `charts` mapping), in display order.
+
+        Declared panels exist, empty, before any data arrives, so a view can
+        bind to them up front; a panel an event names that was not declared is
+        added after them.
+        """
+        self.max_points = max_points
+        self.panels: dict[str, PanelData] = {}
+        for name in panels:
+            self.panel(str(name))
+
+    def panel(self, name: str) -> PanelData:
+        """The panel called `name`, created empty if it does not exist yet."""
+        found = self.panels.get(name)
+        if found is None:
+            found = self.panels[name] = PanelData(max_points=self.max_points)
+        return found
+
+    def _panel_name(self, event: Mapping[str, Any]) -> str:
+        name = event.get("panel")
+        if name is None:
+            # FORMAT.md: a demo that names no panel draws into the first one.
+            return next(iter(self.panels), "")
+        return str(name)
+
+    def apply(self, event: Any) -> str | None:
+        """Take one runner event; return the name of the panel it changed, if any."""
+        if not isinstance(event, Mapping):
+            return None
+        kind = event.get("event")
+        try:
+            if kind == "points":
+                xs, ys = event.get("xs"), event.get("ys")
+                if not isinstance(xs, (list, tuple)) or not isinstance(ys, (list, tuple)):
+                    return None
+                name = self._panel_name(event)
+                self.panel(name).add_points(str(event.get("series", "")), xs, ys)
+                return name
+            if kind == "bars":
+                labels, values = event.get("labels"), event.get("values")
+                if not isinstance(labels, (list, tuple)) or not isinstance(values, (list, tuple)):
+                    return None
+                name = self._panel_name(event)
+                self.panel(name).set_bars(labels, values)
+                return name
+            if kind == "diverged":
+                name = self._panel_name(event)
+                self.panel(name).mark_diverged(str(event.get("series", "")), event.get("x"))
+                return name
+        except TypeError:
+            # A non-iterable where a list belongs, or similar: ignore the event.
+            return None
+        return None
+
+    def clear(self) -> None:
+        """Empty every panel in place, so views bound to a PanelData stay bound."""
+        for panel in self.panels.values():
+            panel.clear()
+
+    def readout(self, panel: str) -> tuple[SeriesReadout, ...]:
+        found = self.panels.get(panel)
+        return found.readout() if found is not None else ()
+
+    def snapshot(self) -> ChartData:
+        """An independent copy, e.g. to draw as the faded previous run."""
+        return copy.deepcopy(self)
+
+    def __repr__(self) -> str:
+        return f"ChartData({list(self.panels)})"

@@ -1,0 +1,686 @@
+"""Draw chart panels with plotext, and lay out their captions by terminal cells.
+
+Two outputs share this module: the TUI's `ChartPanel` (tui/chart.py), which
+wants an ANSI canvas plus caption lines it can style, and `gradtour run`,
+which wants one plain-text block per panel (`render_panel_text`).
+
+Why plotext draws only the plot area: it lays text out by `len()`, and a CJK
+character takes two terminal cells, so any translated title, axis name or
+legend it placed would misalign the frame. Every translated string is laid
+out here instead, measured with `rich.cells.cell_len`. What plotext does draw
+(tick labels, the frame, braille dots, ASCII glyphs) is one cell per
+character by construction: tick labels come from `format_tick`, and bar labels
+that contain wide characters are replaced by their 1-based index (the readout
+line names each bar in full).
+
+Every value a demo can produce must draw, so the data are sanitised before
+plotext sees them (its C kernel takes doubles, and it raises on a log of zero):
+
+* NaN, inf and -inf are skipped (`ChartData` marks the series diverged);
+* on a log y scale, zero and negative values are **dropped**, not clamped: a
+  clamp would draw an invented value, while a gap says "not on this scale";
+  the log is taken here and the axis labelled with powers of ten, because
+  plotext's own log scale shows no ticks across very wide ranges;
+* finite values beyond ±1e300 are clamped to it, so that a span never
+  overflows to inf;
+* limits and ticks are chosen here, padding a zero-width range (one point, a
+  flat curve), and fitting tick labels to the space so they never overlap.
+
+plotext keeps its figure in module-global state, so every draw happens under
+one lock, starts from `figure.clear()`, and leaves nothing behind that a
+later draw depends on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from rich.cells import cell_len, set_cell_size
+
+from lessons.chartdata import PanelData, SeriesReadout
+from lessons.i18n import N_
+
+__all__ = [
+    "PALETTE", "PREVIOUS_COLOR", "GLYPHS", "PREVIOUS_GLYPH", "KEY_GLYPH",
+    "Captions", "Line", "Span",
+    "captions", "crop", "format_number", "format_tick", "legend_keys",
+    "plain", "render_canvas", "render_panel_text", "series_color",
+]
+
+Gettext = Callable[[str], str]
+#: A caption span: its text and how to style it, either a `PALETTE` colour
+#: (xterm-256 number) or a role: "title", "axis", "readout", "diverged",
+#: "previous", or None for the default style.
+Span = tuple[str, Union[int, str, None]]
+Line = tuple[Span, ...]
+
+#: Series colours by series index, as xterm-256 numbers: exact in every
+#: terminal that has 256 colours, unlike the 16 ANSI colours whose shades
+#: each terminal theme picks, and legible on dark and light backgrounds.
+#: Red comes last, so that few-series charts do not read as "error".
+PALETTE: tuple[int, ...] = (33, 208, 40, 170, 178, 44, 141, 160)
+#: The faded colour of the previous run drawn underneath.
+PREVIOUS_COLOR = 244
+#: Without colour, series are told apart by glyph (same index as PALETTE).
+GLYPHS: tuple[str, ...] = ("*", "+", "o", "x", "#", "@", "%", "=")
+PREVIOUS_GLYPH = "."
+#: The legend key in colour: a full braille cell, like the curves it keys.
+KEY_GLYPH = "⣿"
+BAR_GLYPH = "#"
+
+#: Below this size there is no room for a frame and one plotted cell.
+MIN_WIDTH = 6
+MIN_HEIGHT = 3
+DEFAULT_TEXT_HEIGHT = 14
+
+_LOG_TEXT = N_("{axis} (log scale)")
+_DIVERGED = N_("diverged")
+_PREVIOUS = N_("previous run")
+_NO_DATA = N_("no data yet")
+_READOUT = N_("{name}: last {last}, min {min}")
+_READOUT_DIVERGED = N_("{name}: diverged at {axis} {x}")
+_READOUT_EMPTY = N_("{name}: no data yet")
+_READOUT_BAR = N_("{name}: {value}")
+#: Between readout items; translated because Chinese punctuation differs.
+_READOUT_SEPARATOR = N_("; ")
+
+_CLAMP = 1e300
+_TINY = 1e-250
+_LOCK = threading.Lock()
+_log = logging.getLogger(__name__)
+
+
+def _identity(message: str) -> str:
+    return message
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _compact_exponent(text: str) -> str:
+    mantissa, _, exponent = text.partition("e")
+    if not exponent:
+        return text
+    sign = "-" if exponent.startswith("-") else ""
+    return f"{mantissa}e{sign}{exponent.lstrip('+-').lstrip('0') or '0'}"
+
+
+def format_number(value: float | None) -> str:
+    """A readout number: four significant digits, short exponents, nan/inf as words."""
+    if value is None:
+        return "–"
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return _compact_exponent(f"{value:.4g}")
+
+
+def _decimals(step: float) -> int:
+    """How many decimals write `step` (a round number like 0.25 or 50) exactly."""
+    for decimals in range(7):
+        if abs(round(step, decimals) - step) <= abs(step) * 1e-6:
+            return decimals
+    return 6
+
+
+def format_tick(value: float, step: float) -> str:
+    """A tick label precise enough to tell ticks `step` apart, in ASCII only."""
+    magnitude = abs(value)
+    if magnitude <= abs(step) * 1e-6:
+        return "0"  # also the float residue, like 5.6e-17, of a tick meant to be 0
+    if 1e-3 <= magnitude < 1e6:
+        return f"{value:.{_decimals(step)}f}"
+    scale = 10.0 ** math.floor(math.log10(magnitude))
+    mantissa, _, exponent = f"{value:.{min(4, _decimals(step / scale))}e}".partition("e")
+    if "." in mantissa:
+        # Shortest form per tick ("1e30", "1.5e30"): still distinct, and narrow.
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return _compact_exponent(f"{mantissa}e{exponent}")
+
+
+def _power_label(exponent: float) -> str:
+    """The label of 10**exponent, where exponent is a whole number."""
+    k = round(exponent)
+    if -3 <= k <= 4:
+        return f"{10.0**k:g}"
+    return f"1e{k}"
+
+
+def _nice_step(raw: float) -> float:
+    exponent = math.floor(math.log10(raw))
+    base = 10.0**exponent
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * base >= raw * (1 - 1e-9):
+            return factor * base
+    return 10 * base
+
+
+def _nice_ticks(lo: float, hi: float, count: int) -> tuple[list[float], float]:
+    """At most `count` round positions within [lo, hi], and their spacing."""
+    span = hi - lo
+    if count < 1 or not span > 0:
+        return [], 0.0
+    step = _nice_step(span / count)
+    if not 0 < step < math.inf:
+        return [], 0.0
+    while True:
+        first = math.ceil(lo / step - 1e-9)
+        ticks = []
+        i = first
+        while i * step <= hi + step * 1e-9 and len(ticks) <= count:
+            ticks.append(i * step)
+            i += 1
+        if len(ticks) <= count:
+            break
+        step = _nice_step(step * 1.01)
+    if not ticks:
+        # A step wider than the whole range (room for one tick only): the
+        # middle of the range is the one label worth showing.
+        return [(lo + hi) / 2], span
+    return ticks, step
+
+
+@dataclass(frozen=True)
+class _Axis:
+    lo: float
+    hi: float
+    ticks: tuple[float, ...]
+    labels: tuple[str, ...]
+
+
+def _limits(values: Iterable[float], log: bool) -> tuple[float, float]:
+    lo = hi = None
+    for v in values:
+        if lo is None or v < lo:
+            lo = v
+        if hi is None or v > hi:
+            hi = v
+    if lo is None or hi is None:
+        return 0.0, 1.0
+    if hi - lo <= max(abs(lo), abs(hi)) * 1e-9 or hi - lo < _TINY:
+        # One point, or a flat curve: give it a band around its value, so it
+        # is drawn mid-height with ticks that say what the value is. Spans
+        # near the float minimum count as flat: dividing them underflows.
+        pad = 0.5 if log else abs(lo) * 0.1
+        if pad < _TINY:
+            pad = 1.0
+        lo, hi = lo - pad, hi + pad
+    return lo, hi
+
+
+def _axis(lo: float, hi: float, count: int, log: bool) -> _Axis:
+    if log:
+        decades = [float(k) for k in range(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1)]
+        if len(decades) < 2 and count > 1:
+            # Within about a decade (one point, a flat curve) the decades give
+            # one label at most; round values of y itself say more.
+            try:
+                ticks, step = _nice_ticks(10**lo, 10**hi, count)
+            except OverflowError:
+                ticks, step = [], 0.0
+            ticks = [t for t in ticks if t > 0]
+            if len(ticks) > len(decades):
+                return _Axis(lo, hi, tuple(math.log10(t) for t in ticks), tuple(format_tick(t, step or t) for t in ticks))
+        # Decades on a round stride read 1e-30, 1e-20, … rather than an
+        # irregular series.
+        stride = max(1, math.ceil(_nice_step(len(decades) / max(1, count)))) if decades else 1
+        chosen = [k for k in decades if round(k) % stride == 0][:count] or decades[:1]
+        return _Axis(lo, hi, tuple(chosen), tuple(_power_label(k) for k in chosen))
+    ticks, step = _nice_ticks(lo, hi, count)
+    return _Axis(lo, hi, tuple(ticks), tuple(format_tick(t, step or abs(t) or 1.0) for t in ticks))
+
+
+def _fit_x_axis(lo: float, hi: float, plot_width: int) -> _Axis:
+    """As many x ticks as fit side by side, each label with a cell to spare."""
+    count = min(7, max(1, plot_width // 4))
+    while count >= 1:
+        axis = _axis(lo, hi, count, log=False)
+        widest = max((len(label) for label in axis.labels), default=0)
+        if len(axis.ticks) * (widest + 1) <= plot_width:
+            return axis
+        count -= 1
+    return _Axis(lo, hi, (), ())
+
+
+# ---------------------------------------------------------------- series
+
+
+def _spec_series(spec: Mapping[str, Any]) -> dict[str, str]:
+    declared = spec.get("series") or {}
+    return {str(key): str(label) for key, label in declared.items()} if isinstance(declared, Mapping) else {}
+
+
+def _series_index(spec: Mapping[str, Any], panel: PanelData) -> dict[str, int]:
+    """Each series key's colour/glyph index.
+
+    Declared series (the spec's `series` mapping) take their declared
+    position even before they have data, so "validation" keeps its colour
+    whichever series the demo sends first; the others follow in arrival order.
+    """
+    index = {key: i for i, key in enumerate(_spec_series(spec))}
+    for key in panel.series:
+        index.setdefault(key, len(index))
+    return index
+
+
+def _display_order(spec: Mapping[str, Any], panel: PanelData) -> list[tuple[str, int]]:
+    index = _series_index(spec, panel)
+    return sorted(((key, index[key]) for key in panel.series), key=lambda item: item[1])
+
+
+def series_color(index: int) -> int:
+    """The xterm-256 colour of the series at `index` (wraps around PALETTE)."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def _glyph(index: int) -> str:
+    return GLYPHS[index % len(GLYPHS)]
+
+
+def _clamp(value: float) -> float:
+    return _CLAMP if value > _CLAMP else -_CLAMP if value < -_CLAMP else value
+
+
+def _prepared(xs: Sequence[float], ys: Sequence[float], log: bool) -> tuple[list[float], list[float]]:
+    """The drawable points: finite, positive on a log scale (then as log10), clamped."""
+    finite = math.isfinite
+    if log:
+        pairs = [(_clamp(x), math.log10(y)) for x, y in zip(xs, ys) if finite(x) and finite(y) and y > 0]
+    else:
+        pairs = [(_clamp(x), _clamp(y)) for x, y in zip(xs, ys) if finite(x) and finite(y)]
+    return [x for x, _ in pairs], [y for _, y in pairs]
+
+
+def _envelope(xs: list[float], ys: list[float], buckets: int) -> tuple[list[float], list[float]]:
+    """Thin a long series to the canvas resolution, keeping each stretch's min and max.
+
+    Plotting more points than the canvas has dots only costs time on the UI
+    thread; keeping both extremes of every stretch keeps spikes visible.
+    """
+    n = len(xs)
+    if n <= 2 * buckets or buckets < 1:
+        return xs, ys
+    out_x: list[float] = []
+    out_y: list[float] = []
+    for b in range(buckets):
+        start, end = b * n // buckets, (b + 1) * n // buckets
+        if start >= end:
+            continue
+        chunk = range(start, end)
+        low = min(chunk, key=ys.__getitem__)
+        high = max(chunk, key=ys.__getitem__)
+        for i in sorted({low, high}):
+            out_x.append(xs[i])
+            out_y.append(ys[i])
+    if out_x[-1] != xs[-1] or out_y[-1] != ys[-1]:
+        out_x.append(xs[-1])
+        out_y.append(ys[-1])
+    return out_x, out_y
+
+
+# ---------------------------------------------------------------- canvas
+
+
+@dataclass(frozen=True)
+class _Layer:
+    xs: list[float]
+    ys: list[float]
+    color: int | None
+    glyph: str
+
+
+def _blank(width: int, height: int) -> str:
+    return "\n".join(" " * max(0, width) for _ in range(max(0, height)))
+
+
+def _is_log(spec: Mapping[str, Any]) -> bool:
+    return str(spec.get("yscale", "linear")).lower() == "log"
+
+
+def _is_bar(spec: Mapping[str, Any], panel: PanelData) -> bool:
+    return str(spec.get("kind", "line")).lower() == "bar" or (bool(panel.bar_labels) and not panel.series)
+
+
+def render_canvas(
+    spec: Mapping[str, Any] | None,
+    panel: PanelData | None,
+    width: int,
+    height: int,
+    *,
+    previous: PanelData | None = None,
+    color: bool = True,
+) -> str:
+    """The plot area of one panel: frame, numeric ticks and data, `height` lines of `width` cells.
+
+    With `color`, curves are braille dots in `PALETTE` colours (ANSI escapes,
+    no background) and `previous`, another run of the same panel, is drawn
+    underneath in `PREVIOUS_COLOR`. Without, curves are drawn with `GLYPHS`
+    and the previous run with `PREVIOUS_GLYPH`, so they stay distinguishable.
+    Nothing in the output needs more than one cell per character.
+
+    On a log y scale, points with y <= 0 are dropped (not clamped), and so
+    are bars of such values. Bar panels (`kind: bar`, or a panel that only
+    received bars) ignore `previous`. Never raises and never writes to stdout
+    or stderr; a size below MIN_WIDTH x MIN_HEIGHT gives blank lines.
+    """
+    spec = spec or {}
+    panel = panel if panel is not None else PanelData()
+    width, height = int(width), int(height)
+    if width < MIN_WIDTH or height < MIN_HEIGHT:
+        return _blank(width, height)
+    try:
+        import plotext  # deferred: importing it costs ~0.1 s, which the first screen must not pay
+
+        with _LOCK, contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            # plotext reports some conditions by printing; the UI owns the terminal.
+            if _is_bar(spec, panel):
+                text = _draw_bars(plotext, spec, panel, width, height, color)
+            else:
+                text = _draw_lines(plotext, spec, panel, previous, width, height, color)
+    except Exception:  # noqa: BLE001 - a chart glitch must never take the lesson down
+        _log.debug("chart %r not drawn", spec.get("title"), exc_info=True)
+        return _blank(width, height)
+    return _fit(text, width, height)
+
+
+def _fit(text: str, width: int, height: int) -> str:
+    lines = text.split("\n")[:height]
+    lines += [" " * width] * (height - len(lines))
+    return "\n".join(lines)
+
+
+def _start(plotext: Any, width: int, height: int) -> Any:
+    figure = plotext.figure
+    figure.clear()
+    # The master figure is clipped to the real terminal by default; a panel
+    # rendered for a pipe or a test must get the size asked for.
+    plotext.terminal.limit(False, False)
+    figure.theme("colorless")
+    figure.plot_size(width, height)
+    return figure
+
+
+def _finish(figure: Any, x: _Axis, y: _Axis, color: bool) -> str:
+    figure.ruler("x").lim(x.lo, x.hi)
+    figure.ruler("x").ticks(list(x.ticks), list(x.labels))
+    figure.ruler("y").lim(y.lo, y.hi)
+    figure.ruler("y").ticks(list(y.ticks), list(y.labels))
+    return figure.build().string(colorless=not color)
+
+
+def _spread(axis: _Axis, rows: int) -> _Axis:
+    """Drop ticks that would share a row (plotext overprints them) or crowd one."""
+    gap = 2 if rows >= 6 else 1
+    kept: list[tuple[float, str]] = []
+    last_row = None
+    for tick, label in zip(axis.ticks, axis.labels):
+        row = round((tick - axis.lo) / (axis.hi - axis.lo) * (rows - 1)) if axis.hi > axis.lo else 0
+        if last_row is None or row - last_row >= gap:
+            kept.append((tick, label))
+            last_row = row
+    return _Axis(axis.lo, axis.hi, tuple(t for t, _ in kept), tuple(label for _, label in kept))
+
+
+def _y_axis(lo: float, hi: float, height: int, width: int, log: bool) -> _Axis:
+    # The rows inside the frame, less the x tick row.
+    rows = max(1, height - 3)
+    axis = _spread(_axis(lo, hi, max(1, min(5, (rows + 1) // 2)), log), rows)
+    widest = max((len(label) for label in axis.labels), default=0)
+    if width - widest - 2 < 2:
+        return _Axis(lo, hi, (), ())
+    return axis
+
+
+def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previous: PanelData | None,
+                width: int, height: int, color: bool) -> str:
+    log = _is_log(spec)
+    # One stretch per cell column, two points each: as many as braille has
+    # dot columns. plotext spends ~20 µs a point on the UI thread.
+    budget = max(1, width)
+    layers: list[_Layer] = []
+    if previous is not None:
+        for series in previous.series.values():
+            xs, ys = _envelope(*_prepared(series.xs, series.ys, log), budget)
+            layers.append(_Layer(xs, ys, PREVIOUS_COLOR, PREVIOUS_GLYPH))
+    for key, index in _display_order(spec, panel):
+        series = panel.series[key]
+        xs, ys = _envelope(*_prepared(series.xs, series.ys, log), budget)
+        layers.append(_Layer(xs, ys, series_color(index), _glyph(index)))
+    layers = [layer for layer in layers if layer.xs]
+
+    x_lo, x_hi = _limits((x for layer in layers for x in layer.xs), log=False)
+    y_lo, y_hi = _limits((y for layer in layers for y in layer.ys), log)
+    y_axis = _y_axis(y_lo, y_hi, height, width, log)
+    label_width = max((len(label) for label in y_axis.labels), default=0)
+    x_axis = _fit_x_axis(x_lo, x_hi, width - label_width - 2)
+
+    figure = _start(plotext, width, height)
+    for layer in layers:
+        marker = plotext.marker("braille", pixel=plotext.pixel(foreground=layer.color)) if color else layer.glyph
+        signal = figure.signal(layer.xs, layer.ys, marker=marker)
+        signal.lines()
+        figure.draw(signal)
+    return _finish(figure, x_axis, y_axis, color)
+
+
+def _bar_axis_label(label: str, index: int) -> str:
+    # plotext centres tick labels by len(); a wide character would shift the
+    # frame, so such a bar is labelled by its number (the readout names it).
+    if label.isprintable() and cell_len(label) == len(label) and label.strip():
+        return label
+    return str(index + 1)
+
+
+def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: int, height: int, color: bool) -> str:
+    log = _is_log(spec)
+    positions: list[float] = []
+    heights: list[float] = []
+    for i, value in enumerate(panel.bar_values):
+        if not math.isfinite(value) or (log and value <= 0):
+            continue
+        positions.append(i + 1.0)
+        heights.append(math.log10(value) if log else min(_CLAMP, max(-_CLAMP, value)))
+
+    if log:
+        # Bars rise from the decade below the smallest one, so even that bar
+        # has a height: heights and ticks are drawn relative to that decade.
+        lo, hi = _limits(heights, log=True)
+        base = math.ceil(lo) - 1
+        axis = _y_axis(base, hi, height, width, log=True)
+        y_axis = _Axis(0.0, hi - base, tuple(t - base for t in axis.ticks), axis.labels)
+        heights = [h - base for h in heights]
+    else:
+        lo, hi = _limits([0.0, *heights], log=False)
+        y_axis = _y_axis(lo, hi, height, width, log=False)
+
+    count = len(panel.bar_values)
+    label_width = max((len(label) for label in y_axis.labels), default=0)
+    plot_width = width - label_width - 2
+    names = [_bar_axis_label(label, i) for i, label in enumerate(panel.bar_labels)]
+    if sum(len(name) + 1 for name in names) > plot_width:
+        names = [str(i + 1) for i in range(count)]
+    if sum(len(name) + 1 for name in names) > plot_width:
+        names = []
+    x_axis = _Axis(0.5, max(1, count) + 0.5, tuple(float(i + 1) for i in range(len(names))), tuple(names))
+
+    figure = _start(plotext, width, height)
+    if positions:
+        marker = plotext.marker("braille", pixel=plotext.pixel(foreground=series_color(0))) if color else BAR_GLYPH
+        figure.draw(figure.bar(positions, heights, marker=marker))
+    return _finish(figure, x_axis, y_axis, color)
+
+
+# ---------------------------------------------------------------- captions
+
+
+@dataclass(frozen=True)
+class Captions:
+    """The text around a canvas, each line at most `width` cells wide."""
+
+    title: Line
+    legend: tuple[Line, ...]
+    readout: tuple[Line, ...]
+
+
+def plain(line: Line) -> str:
+    return "".join(text for text, _ in line)
+
+
+def crop(spans: Sequence[Span], width: int) -> Line:
+    """`spans` cut to at most `width` cells, ending in "…" when something was cut."""
+    total = sum(cell_len(text) for text, _ in spans)
+    if total <= width:
+        return tuple(spans)
+    out: list[Span] = []
+    room = max(0, width - 1)
+    for text, style in spans:
+        size = cell_len(text)
+        if size <= room:
+            out.append((text, style))
+            room -= size
+            continue
+        if room:
+            # set_cell_size pads with a space where the cut would halve a
+            # wide character, so the width stays exact.
+            out.append((set_cell_size(text, room), style))
+        break
+    if width >= 1:
+        out.append(("…", out[-1][1] if out else None))
+    return tuple(out)
+
+
+def _pack(chunks: Iterable[Sequence[Span]], width: int, gap: str = "  ") -> tuple[Line, ...]:
+    """Chunks side by side, wrapped onto new lines by cells; a chunk never splits."""
+    lines: list[list[Span]] = []
+    used = 0
+    for chunk in chunks:
+        chunk = crop(chunk, width)
+        size = sum(cell_len(text) for text, _ in chunk)
+        if lines and used + cell_len(gap) + size <= width:
+            lines[-1].append((gap, None))
+            lines[-1].extend(chunk)
+            used += cell_len(gap) + size
+        else:
+            lines.append(list(chunk))
+            used = size
+    return tuple(tuple(line) for line in lines)
+
+
+def _display_name(key: str, spec: Mapping[str, Any], gettext: Gettext) -> str:
+    label = _spec_series(spec).get(key)
+    return gettext(label) if label else key
+
+
+def _axis_name(spec: Mapping[str, Any], axis: str, gettext: Gettext) -> str:
+    name = spec.get(axis)
+    return gettext(str(name)) if name else axis
+
+
+def legend_keys(spec: Mapping[str, Any] | None, panel: PanelData | None, gettext: Gettext = _identity) -> list[tuple[str, str, int, bool]]:
+    """(key, display name, colour index, diverged) per series, in legend order."""
+    spec = spec or {}
+    panel = panel if panel is not None else PanelData()
+    return [(key, _display_name(key, spec, gettext), index, key in panel.diverged) for key, index in _display_order(spec, panel)]
+
+
+def _has_points(panel: PanelData | None) -> bool:
+    return panel is not None and any(len(series) for series in panel.series.values())
+
+
+def captions(
+    spec: Mapping[str, Any] | None,
+    panel: PanelData | None,
+    width: int,
+    gettext: Gettext = _identity,
+    ui_gettext: Gettext = _identity,
+    *,
+    previous: PanelData | None = None,
+    color: bool = True,
+) -> Captions:
+    """Title, legend and readout lines for one panel, laid out by cells.
+
+    `gettext` translates the lesson's strings (title, axis and series names:
+    the "lessons" domain); `ui_gettext` the fixed words this module adds
+    ("diverged", "previous run", …: the "tui" domain). The legend ends with
+    the axis names; its keys match `render_canvas` with the same `color`.
+    """
+    spec = spec or {}
+    panel = panel if panel is not None else PanelData()
+    width = max(1, int(width))
+    title = gettext(str(spec["title"])) if spec.get("title") else ""
+
+    chunks: list[list[Span]] = []
+    bar = _is_bar(spec, panel)
+    if not bar:
+        for key, name, index, diverged in legend_keys(spec, panel, gettext):
+            chunk: list[Span] = [(KEY_GLYPH if color else _glyph(index), series_color(index)), (" " + name, None)]
+            if diverged:
+                chunk.append((" " + ui_gettext(_DIVERGED), "diverged"))
+            chunks.append(chunk)
+        if _has_points(previous):
+            chunks.append([(KEY_GLYPH if color else PREVIOUS_GLYPH, "previous"), (" " + ui_gettext(_PREVIOUS), "previous")])
+    y_name = _axis_name(spec, "y", gettext)
+    if _is_log(spec):
+        y_name = ui_gettext(_LOG_TEXT).format(axis=y_name)
+    chunks.append([(f"x: {_axis_name(spec, 'x', gettext)}", "axis")])
+    chunks.append([(f"y: {y_name}", "axis")])
+
+    return Captions(
+        title=crop([(title, "title")], width),
+        legend=_pack(chunks, width),
+        readout=_pack(_readout_chunks(spec, panel, gettext, ui_gettext), width, gap=ui_gettext(_READOUT_SEPARATOR)),
+    )
+
+
+def _readout_chunks(spec: Mapping[str, Any], panel: PanelData, gettext: Gettext, ui_gettext: Gettext) -> list[list[Span]]:
+    if panel.is_empty:
+        return [[(ui_gettext(_NO_DATA), "readout")]]
+    x_name = _axis_name(spec, "x", gettext)
+    chunks: list[list[Span]] = []
+    readouts: list[SeriesReadout] = list(panel.readout())
+    if not panel.bar_labels:
+        order = {key: i for i, (key, _) in enumerate(_display_order(spec, panel))}
+        readouts.sort(key=lambda r: order.get(r.name, len(order)))
+    for r in readouts:
+        name = _display_name(r.name, spec, gettext)
+        if panel.bar_labels:
+            text = ui_gettext(_READOUT_BAR).format(name=name, value=format_number(r.last))
+            chunks.append([(text, "readout")])
+        elif r.diverged:
+            text = ui_gettext(_READOUT_DIVERGED).format(name=name, axis=x_name, x=format_number(r.diverged_at))
+            chunks.append([(text, "diverged")])
+        elif r.last is None:
+            chunks.append([(ui_gettext(_READOUT_EMPTY).format(name=name), "readout")])
+        else:
+            text = ui_gettext(_READOUT).format(name=name, last=format_number(r.last), min=format_number(r.min))
+            chunks.append([(text, "readout")])
+    return chunks
+
+
+def render_panel_text(
+    spec: Mapping[str, Any] | None,
+    panel: PanelData | None,
+    width: int,
+    gettext: Gettext = _identity,
+    *,
+    ui_gettext: Gettext = _identity,
+    previous: PanelData | None = None,
+    height: int = DEFAULT_TEXT_HEIGHT,
+) -> str:
+    """One panel as plain text for `gradtour run`: title, canvas, legend with axis names, readout.
+
+    Every line is at most `width` terminal cells (trailing spaces trimmed).
+    """
+    width = max(MIN_WIDTH, int(width))
+    caps = captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=False)
+    canvas = render_canvas(spec, panel, width, height, previous=previous, color=False)
+    lines = [plain(caps.title), *canvas.split("\n"), *map(plain, caps.legend), *map(plain, caps.readout)]
+    return "\n".join(line.rstrip() for line in lines)
