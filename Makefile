@@ -9,6 +9,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYBABEL := $(VENV)/bin/pybabel
 TORCH  ?= torch==2.13.0
+ZH     := locales/zh_CN/LC_MESSAGES
 
 .PHONY: setup run test test-slow bench extract update compile catalogs clean
 
@@ -43,8 +44,13 @@ update: extract
 	$(PYBABEL) -q update --no-wrap -i locales/lessons.pot -d locales -D lessons -l zh_CN
 	$(PYBABEL) -q update --no-wrap -i locales/tui.pot -d locales -D tui -l zh_CN
 
+# Lesson prose is compiled without Babel's checks: its python-format check
+# takes prose such as "100% of" for a %-placeholder and refuses the catalog.
+# tests/test_translations.py checks what matters for prose (code spans,
+# placeholders, block shape) instead.
 compile: setup
-	$(PYBABEL) compile --statistics -d locales -D lessons -l zh_CN
+	$(PY) -c "from babel.messages.pofile import read_po; from babel.messages.mofile import write_mo; \
+	write_mo(open('$(ZH)/lessons.mo', 'wb'), read_po(open('$(ZH)/lessons.po', 'rb'), locale='zh_CN'))"
 	$(PYBABEL) compile --statistics -d locales -D tui -l zh_CN
 
 catalogs: update compile

@@ -122,3 +122,21 @@ def test_neighbour_is_clamped():
     assert catalog.neighbour("8.1", -1) == "8.1"
     assert catalog.neighbour("8.1", 1) == "8.2"
     assert catalog.neighbour("8.hw5", 1) == "8.hw5"
+
+
+def test_code_fits_an_80_column_terminal_in_both_languages():
+    """72 cells: an 80-column screen minus the lesson's margins; CJK comments count double."""
+    from rich.cells import cell_len
+
+    from lessons.i18n import translations
+
+    too_long = []
+    for lesson in catalog.load_all():
+        for block in lesson.blocks:
+            if block.kind != "code":
+                continue
+            for lang in ("en", "zh"):
+                for line in block.localized(translations(lang, "lessons").gettext).splitlines():
+                    if cell_len(line) > 72:
+                        too_long.append(f"{lesson.id} {lang}: {line.strip()[:50]}")
+    assert not too_long, "\n".join(too_long)

@@ -6,42 +6,66 @@ from collections.abc import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Static
 
 from lessons import catalog
 from lessons.i18n import LANGUAGES
+from tui import chart
+from tui.demo_pane import DemoPane
+from tui.demo_runs import DemoRuns
 from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
 from tui.i18n import N_, _, current_language, lesson_gettext, set_language
 from tui.lesson_view import LessonView
 from tui.state import State, save_state
 from tui.widgets import LocalizedFooter
 
+LESSON_KEYS = Binding.Group(N_("lesson"), compact=True)
+
+#: From this width on, the demo pane sits beside the text instead of under it.
+WIDE = 120
+
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 MSG_SAVE_FAILED = N_("Could not save your place: {reason}")
 
 
 class LessonScreen(Screen):
+    # Short descriptions: at 80 columns the footer must hold every key that
+    # works here (the help dialog spells each one out).
     BINDINGS = [
         # priority: the lesson scroller binds ←/→ to horizontal scrolling.
-        Binding("right,n", "go(1)", N_("next"), priority=True, key_display="→"),
-        Binding("left,p", "go(-1)", N_("prev"), priority=True, key_display="←"),
-        Binding("l", "switch_language", N_("language")),
-        Binding("b", "bilingual", N_("bilingual")),
-        Binding("t", "contents", N_("contents")),
-        Binding("g", "glossary", N_("glossary")),
+        Binding("left,p", "go(-1)", N_("lesson"), priority=True, key_display="←", group=LESSON_KEYS),
+        Binding("right,n", "go(1)", N_("lesson"), priority=True, key_display="→", group=LESSON_KEYS),
+        Binding("l", "switch_language", N_("lang")),
+        Binding("b", "bilingual", N_("both")),
+        Binding("t", "contents", N_("toc")),
+        Binding("g", "glossary", N_("terms")),
         Binding("question_mark", "help", N_("help"), key_display="?"),
+        Binding("r", "app.run_demo", N_("run")),
+        Binding("s,escape", "app.stop_demo", N_("stop")),
+        Binding("e", "app.edit_params", N_("edit")),
+        Binding("x", "app.export_demo", N_("export")),
         Binding("q", "app.quit", N_("quit")),
     ]
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
-        yield LessonView(id="lesson")
+        with Container(id="main"):
+            yield LessonView(id="lesson")
+            yield DemoPane(id="demo")
         yield LocalizedFooter()
 
     @property
     def lesson_view(self) -> LessonView:
         return self.query_one(LessonView)
+
+    @property
+    def demo_pane(self) -> DemoPane:
+        return self.query_one(DemoPane)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE, "-wide")
 
     def on_mount(self) -> None:
         self.lesson_view.focus()
@@ -67,7 +91,7 @@ class LessonScreen(Screen):
 
 
 class GradTour(App):
-    CSS_PATH = ["app.tcss"]
+    CSS_PATH = ["app.tcss", chart.CSS_PATH]
     TITLE = "gradtour"
     BINDINGS = [Binding("ctrl+c", "quit", N_("quit"), show=False, priority=True)]
 
@@ -91,6 +115,7 @@ class GradTour(App):
         self.device = device
         self.notices = list(notices)
         self._save_failed = False
+        self.demos = DemoRuns(self)
         set_language(lang)
         if lang_is_explicit:
             self.state.lang = lang
@@ -101,11 +126,17 @@ class GradTour(App):
         return LessonScreen()
 
     def on_mount(self) -> None:
+        self.demos.start_soon()
+        # After the first refresh: the lesson screen's toast rack must exist.
+        self.call_after_refresh(self._show_notices)
+
+    def _show_notices(self) -> None:
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=10)
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self.save()
+        await self.demos.close()
 
     # -- what the learner sees ---------------------------------------------
 
@@ -128,7 +159,8 @@ class GradTour(App):
         lesson = catalog.load(lesson_id)
         self.lesson_id = lesson_id
         screen = self.lesson_screen
-        screen.lesson_view.show(lesson, *self._gettexts())
+        screen.lesson_view.show(lesson, *self._gettexts(), self.demos.values.get(lesson_id))
+        self.demos.lesson_opened(lesson)
         self.update_topbar()
         self.state.lesson = lesson_id
         self.save()
@@ -150,6 +182,7 @@ class GradTour(App):
     def relocalize(self) -> None:
         screen = self.lesson_screen
         screen.lesson_view.relocalize(*self._gettexts())
+        screen.demo_pane.relocalize()
         self.update_topbar()
         screen.refresh_bindings()
 
@@ -170,6 +203,33 @@ class GradTour(App):
     def toggle_bilingual(self) -> None:
         self.bilingual = not self.bilingual
         self.relocalize()
+
+    # -- demos (tui/demo_runs.py does the work) -------------------------------
+
+    def action_run_demo(self) -> None:
+        self.demos.run(self.lesson_id)
+
+    def action_stop_demo(self) -> None:
+        self.demos.stop()
+
+    def action_edit_params(self) -> None:
+        self.demos.edit_params(self.lesson_id)
+
+    def action_export_demo(self) -> None:
+        self.demos.export(self.lesson_id)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Keys that cannot act here are hidden from the footer."""
+        if action == "run_demo":
+            # While a demo runs the footer offers stop instead (room at 80 columns).
+            return False if self.demos.running else bool(catalog.load(self.lesson_id).demos)
+        if action == "export_demo":
+            return bool(catalog.load(self.lesson_id).demos)
+        if action == "edit_params":
+            return bool(catalog.load(self.lesson_id).params)
+        if action == "stop_demo":
+            return self.demos.running
+        return True
 
     # -- command palette ---------------------------------------------------
 

@@ -160,7 +160,11 @@ def _show(lesson_id: str) -> int:
     console.print(f"{lesson.id} · {gettext(lesson.title)}  ({lesson.index + 1} / {total})", style="bold")
     for block in lesson.blocks:
         console.print()
-        console.print(localized_renderable(block, gettext))
+        if block.kind == "code" and not terminal:
+            # Piped code stays copyable: never wrapped, never indented.
+            console.out(block.localized(gettext).rstrip("\n"), highlight=False)
+        else:
+            console.print(localized_renderable(block, gettext))
     text = buffer.getvalue()
     if not terminal:
         text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"

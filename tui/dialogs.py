@@ -70,6 +70,11 @@ HELP_KEYS = (
     ("↑ ↓ PgUp PgDn", N_("scroll the lesson")),
     ("l", N_("switch language (English ⇄ Chinese)")),
     ("b", N_("bilingual view: each block in both languages")),
+    ("r", N_("run the lesson's demos (the first run waits for PyTorch to load)")),
+    ("s  escape", N_("stop a running demo")),
+    ("e", N_("what if? change the demo's parameters")),
+    ("x", N_("export the demo as a Python script")),
+    ("tab", N_("move between the lesson and the demo output")),
     ("t", N_("table of contents")),
     ("g", N_("glossary of terms, English ⇄ Chinese")),
     ("ctrl+p", N_("command palette: jump to a lesson by title")),
@@ -130,7 +135,8 @@ class GlossaryDialog(Dialog):
         table.add_column(ratio=5)
         shown = 0
         for entry in glossary_entries():
-            definition = gettext(entry["definition"])
+            source = entry["definition"]
+            definition = gettext(source)
             haystack = " ".join((entry["term"], entry["zh"], definition)).casefold()
             if needle and needle not in haystack:
                 continue

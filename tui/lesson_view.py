@@ -15,8 +15,8 @@ class BlockView(Static):
         self.block = block
         self.index = index
 
-    def localize(self, gettext: Gettext, bilingual_with: Gettext | None) -> None:
-        self.update(localized_renderable(self.block, gettext, bilingual_with))
+    def localize(self, gettext: Gettext, bilingual_with: Gettext | None, code_values=None) -> None:
+        self.update(localized_renderable(self.block, gettext, bilingual_with, code_values))
 
 
 class LessonView(VerticalScroll, can_focus=True):
@@ -28,22 +28,34 @@ class LessonView(VerticalScroll, can_focus=True):
     """
 
     lesson: Lesson | None = None
+    #: what-if parameter values shown in the code (empty: the lesson's own)
+    code_values: dict = {}
 
-    def show(self, lesson: Lesson, gettext: Gettext, bilingual_with: Gettext | None) -> None:
+    def show(self, lesson: Lesson, gettext: Gettext, bilingual_with: Gettext | None,
+             code_values: dict | None = None) -> None:
         self.lesson = lesson
+        self.code_values = code_values or {}
+        self._gettexts = (gettext, bilingual_with)
         views = [BlockView(block, index) for index, block in enumerate(lesson.blocks)]
         for view in views:
-            view.localize(gettext, bilingual_with)
+            view.localize(gettext, bilingual_with, self.code_values)
         with self.app.batch_update():
             self.remove_children()
             self.mount_all(views)
             self.scroll_home(animate=False)
 
+    def set_code_values(self, code_values: dict) -> None:
+        self.code_values = code_values
+        for view in self.query(BlockView):
+            if view.block.kind == "code":
+                view.localize(*self._gettexts, self.code_values)
+
     def relocalize(self, gettext: Gettext, bilingual_with: Gettext | None) -> None:
         anchor, fraction = self.reading_place()
+        self._gettexts = (gettext, bilingual_with)
         with self.app.batch_update():
             for view in self.query(BlockView):
-                view.localize(gettext, bilingual_with)
+                view.localize(gettext, bilingual_with, self.code_values)
         if anchor is not None:
             self.call_after_refresh(self.restore_place, anchor, fraction)
 

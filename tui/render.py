@@ -8,6 +8,9 @@ exactly what `show` needs for pipes and screen readers.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -19,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lessons.catalog import Block, Gettext
+from lessons.params import substituted_code
 
 #: ANSI themes follow the terminal's own palette: readable on dark and light
 #: backgrounds, and on 16-colour consoles (TERM=linux) over ssh.
@@ -93,12 +97,17 @@ class Trimmed:
         return Measurement.get(console, options, self.renderable)
 
 
-def localized_renderable(block: Block, gettext: Gettext, bilingual_with: Gettext | None = None) -> RenderableType:
-    first = block_renderable(block, block.localized(gettext))
+def localized_renderable(block: Block, gettext: Gettext, bilingual_with: Gettext | None = None,
+                         code_values: Mapping[str, Any] | None = None) -> RenderableType:
+    """The block in gettext's language; code shows the what-if `code_values`."""
+    if code_values and block.kind == "code" and block.runnable:
+        block = replace(block, text=substituted_code(block, code_values))
+    first_text = block.localized(gettext)
+    first = block_renderable(block, first_text)
     if bilingual_with is None:
         return first
     second_text = block.localized(bilingual_with)
-    if second_text == block.localized(gettext):
+    if second_text == first_text:
         return first  # code with no comments, rules: nothing to show twice
     second = block_renderable(block, second_text)
     return Group(first, Padding(second, (0, 0, 0, 2), style="dim"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey, FooterLabel
 
 from tui.i18n import _
 
@@ -25,4 +25,6 @@ class LocalizedFooter(Footer):
         for widget in super().compose():
             if isinstance(widget, FooterKey) and widget.description:
                 widget.description = _(widget.description)
+            elif isinstance(widget, FooterLabel):  # a binding group's description
+                widget = FooterLabel(_(str(widget.content)))
             yield widget

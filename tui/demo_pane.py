@@ -1,0 +1,155 @@
+"""The demo pane: a status line, the lesson's charts and the demo's console.
+
+The pane shows one `RunRecord`; the app keeps a record per lesson, so a
+learner who leaves a lesson and comes back finds the last run still there,
+and a run that goes on while the learner reads elsewhere lands in its own
+record, not in whatever the pane happens to show.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Container, Vertical
+from textual.widgets import RichLog, Static
+
+from lessons.catalog import Lesson
+from lessons.chartdata import ChartData
+from tui.chart import ChartPanel
+from tui.i18n import N_, _, lesson_gettext
+
+#: Console lines kept per lesson: a flood of output must not eat memory.
+MAX_LINES = 2000
+
+ST_IDLE = N_("Press r to run this lesson's demos, e to change their parameters.")
+ST_LOADING = N_("loading PyTorch… (only before the first run)")
+ST_RUNNING = N_("running on {device} · example {block} of {total}")
+ST_DONE = N_("done in {seconds:.1f} s on {device}")
+ST_STOPPED = N_("stopped")
+ST_ERROR = N_("the demo failed: {message}")
+ST_DIVERGED = N_("diverged: {series}")
+MSG_DIVERGED = N_(
+    "A diverged curve grew without bound until it became inf or NaN: each step overshot the minimum "
+    "by more than it corrected. A smaller learning rate (or gradient clipping) brings it back."
+)
+MSG_ERROR_WHERE = N_("in example {block}, line {line}")
+MSG_PARAMS = N_("parameters: {values}")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A console line of ours (not the demo's), translated when it is drawn."""
+
+    template: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    style: str = ""
+
+    def render(self) -> Text:
+        return Text(_(self.template).format(**self.arguments), style=self.style)
+
+
+def console_line(line: str | Note) -> Text | str:
+    return line.render() if isinstance(line, Note) else line
+
+
+@dataclass
+class RunRecord:
+    """Everything one lesson's latest run produced."""
+
+    lesson: Lesson
+    data: ChartData
+    previous: ChartData | None = None
+    lines: collections.deque = field(default_factory=lambda: collections.deque(maxlen=MAX_LINES))
+    status: tuple[str, str, dict[str, Any]] = ("idle", ST_IDLE, {})
+    diverged: list[str] = field(default_factory=list)
+    running: bool = False
+    device: str = "?"
+
+    @classmethod
+    def for_lesson(cls, lesson: Lesson) -> RunRecord:
+        return cls(lesson=lesson, data=ChartData(lesson.charts))
+
+    def begin(self) -> None:
+        self.previous = self.data.snapshot() if any(not p.is_empty for p in self.data.panels.values()) else self.previous
+        self.data.clear()
+        self.lines.clear()
+        self.diverged.clear()
+        self.running = True
+
+    def status_text(self) -> Text:
+        kind, template, arguments = self.status
+        style = {"error": "bold red", "diverged": "bold yellow", "done": "green", "stopped": "yellow"}.get(kind, "")
+        text = Text(_(template).format(**arguments), style=style)
+        if kind == "diverged" or self.diverged and kind == "done":
+            names = ", ".join(self.diverged)
+            text = Text(_(ST_DIVERGED).format(series=names) + " · " + _(template).format(**arguments), style="bold yellow")
+        return text
+
+
+class DemoPane(Vertical):
+    """Shows a RunRecord; `show()` to switch records, `event_applied()` to follow one."""
+
+    record: RunRecord | None = None
+    #: panel name → its widget, for the lesson shown (no DOM ids: the old
+    #: lesson's widgets are still being removed when the new ones mount)
+    panels: dict[str, ChartPanel] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="demo-status")
+        yield Container(id="charts")
+        yield RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False)
+
+    def show(self, record: RunRecord) -> None:
+        """Display `record` (charts rebuilt only when the lesson changes)."""
+        charts = self.query_one("#charts", Container)
+        if self.record is None or self.record.lesson.id != record.lesson.id:
+            charts.remove_children()
+            gettext = lesson_gettext()
+            self.panels = {
+                name: ChartPanel(spec, record.data.panel(name),
+                                 previous=record.previous.panels.get(name) if record.previous else None,
+                                 gettext=gettext)
+                for name, spec in record.lesson.charts.items()
+            }
+            charts.mount_all(self.panels.values())
+            self.set_class(not self.panels, "-no-charts")
+        self.record = record
+        self.rebind()
+        console = self.query_one("#console", RichLog)
+        console.clear()
+        for line in record.lines:
+            console.write(console_line(line))
+        self.update_status()
+
+    def rebind(self) -> None:
+        """Point the chart widgets at the record's (possibly new) data objects."""
+        record = self.record
+        if record is None:
+            return
+        for name, widget in self.panels.items():
+            previous = record.previous.panels.get(name) if record.previous else None
+            widget.set_data(record.data.panel(name), previous)
+
+    def update_status(self) -> None:
+        if self.record is not None:
+            # Until the first run the pane is one line, leaving the text room.
+            self.set_class(self.record.status[0] == "idle", "-idle")
+            self.query_one("#demo-status", Static).update(self.record.status_text())
+
+    def chart_changed(self, panel: str) -> None:
+        if widget := self.panels.get(panel):
+            widget.refresh_data()
+
+    def write(self, line: str | Note) -> None:
+        self.query_one("#console", RichLog).write(console_line(line))
+
+    def relocalize(self) -> None:
+        gettext = lesson_gettext()
+        for widget in self.panels.values():
+            widget.set_gettext(gettext)
+        if self.record is not None:
+            self.show(self.record)

@@ -1,0 +1,268 @@
+"""Runs demos for the app: the worker process, per-lesson records, what-if values.
+
+The worker (lessons/worker_client.py) is started shortly after the first
+screen is drawn, so PyTorch loads while the learner reads; events stream back
+over a pipe and are applied here on the UI's event loop. Console output is
+written in batches (one write per `FLUSH` interval) so a demo that prints a
+million lines cannot starve the keyboard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lessons import catalog
+from lessons.catalog import Lesson
+from lessons.export import export_script
+from lessons.params import ParamError, defaults, format_value, param_specs
+from lessons.worker_client import DemoWorker
+from tui.demo_pane import (
+    MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_RUNNING, ST_STOPPED,
+    Note, RunRecord,
+)
+from tui.i18n import N_, _, lesson_gettext
+from tui.params_dialog import ParamsDialog
+
+if TYPE_CHECKING:
+    from tui.app import GradTour
+
+#: Seconds between console flushes while a demo prints.
+FLUSH = 0.05
+#: The worker starts this long after launch: the first screen comes first.
+WORKER_DELAY = 0.3
+
+MSG_EXAMPLE = N_("── example {block} of {total} ──")
+MSG_EXPORTED = N_("Exported to {path} — run it with: python {name}")
+MSG_EXPORT_FAILED = N_("Could not export: {reason}")
+MSG_VALUES_SET = N_("New values are in the code; press r to run it.")
+MSG_NO_DEMO = N_("This lesson has no demo to run.")
+
+
+class DemoRuns:
+    def __init__(self, app: GradTour) -> None:
+        self.app = app
+        self.worker: DemoWorker | None = None
+        self.records: dict[str, RunRecord] = {}
+        self.values: dict[str, dict[str, Any]] = {}
+        self.device = app.device
+        self._active: RunRecord | None = None
+        self._pending: list[str] = []
+        self._flush_timer = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start_soon(self) -> None:
+        self.worker = DemoWorker(on_state=self._worker_state)
+        self.app.set_timer(WORKER_DELAY, self._start_worker)
+
+    async def _start_worker(self) -> None:
+        if self.worker is not None:
+            await self.worker.start()
+
+    async def close(self) -> None:
+        if self.worker is not None:
+            await self.worker.close()
+
+    @property
+    def running(self) -> bool:
+        return self._active is not None and self._active.running
+
+    # -- records and values ---------------------------------------------------
+
+    def record(self, lesson: Lesson) -> RunRecord:
+        if lesson.id not in self.records:
+            self.records[lesson.id] = RunRecord.for_lesson(lesson)
+        return self.records[lesson.id]
+
+    def values_for(self, lesson: Lesson) -> dict[str, Any]:
+        if lesson.id not in self.values:
+            self.values[lesson.id] = defaults(lesson)
+        return self.values[lesson.id]
+
+    def lesson_opened(self, lesson: Lesson) -> None:
+        pane = self.app.lesson_screen.demo_pane
+        pane.display = bool(lesson.demos)
+        if lesson.demos:
+            pane.show(self.record(lesson))
+
+    def _shown(self, record: RunRecord) -> bool:
+        return self.app.lesson_id == record.lesson.id
+
+    def _pane_for(self, record: RunRecord):
+        return self.app.lesson_screen.demo_pane if self._shown(record) else None
+
+    def _set_status(self, record: RunRecord, kind: str, template: str, **arguments: Any) -> None:
+        record.status = (kind, template, arguments)
+        if pane := self._pane_for(record):
+            pane.update_status()
+
+    def _worker_state(self, state: str) -> None:
+        record = self._active
+        if state == "starting" and record is not None and record.running:
+            self._set_status(record, "loading", ST_LOADING)
+
+    # -- running ---------------------------------------------------------------
+
+    def run(self, lesson_id: str) -> None:
+        lesson = catalog.load(lesson_id)
+        if not lesson.demos:
+            self.app.notify(_(MSG_NO_DEMO), timeout=4)
+            return
+        if self.worker is None:
+            self.start_soon()
+        self.app.run_worker(self._run(lesson), group="demo", exclusive=True, exit_on_error=False)
+
+    async def _run(self, lesson: Lesson) -> None:
+        assert self.worker is not None
+        if self._active is not None and self._active.running:
+            self._finish(self._active, "stopped")
+        record = self.record(lesson)
+        record.begin()
+        self._active = record
+        if pane := self._pane_for(record):
+            pane.show(record)
+        values = self.values_for(lesson)
+        if values:
+            shown = ", ".join(f"{name}={format_value(spec, values[name])}"
+                              for name, spec in param_specs(lesson).items())
+            self._line(record, Note(MSG_PARAMS, {"values": shown}, "dim"))
+        self._set_status(record, "loading" if not self.worker.ready else "running",
+                         ST_LOADING if not self.worker.ready else ST_RUNNING,
+                         **({} if not self.worker.ready else {"device": "…", "block": 1,
+                                                              "total": len(lesson.demos)}))
+        self.app.refresh_bindings()
+        try:
+            async with contextlib.aclosing(self.worker.run(lesson.id, values, self.device)) as events:
+                async for event in events:
+                    self._apply(record, event)
+        finally:
+            if record.running:  # cancelled (app closing, or replaced by a new run)
+                self._finish(record, "stopped")
+
+    def stop(self) -> None:
+        if self.worker is not None and self.running:
+            self.worker.stop()
+
+    def _apply(self, record: RunRecord, event: dict) -> None:
+        kind = event.get("event")
+        if kind == "start":
+            total = event.get("total", 1)
+            block = event.get("block", 0) + 1
+            record.device = event.get("device", "?")
+            self._line(record, Note(MSG_EXAMPLE, {"block": block, "total": total}, "bold"))
+            self._set_status(record, "running", ST_RUNNING, device=record.device, block=block, total=total)
+        elif kind == "out":
+            self._line(record, str(event.get("text", "")))
+        elif kind in ("points", "bars", "diverged"):
+            panel = record.data.apply(event)
+            if kind == "diverged":
+                series = str(event.get("series", "?"))
+                if not record.diverged:
+                    self._line(record, Note(MSG_DIVERGED, {}, "yellow"))
+                record.diverged.append(series)
+                if pane := self._pane_for(record):
+                    pane.update_status()
+            if panel and (pane := self._pane_for(record)):
+                pane.chart_changed(panel)
+        elif kind == "error":
+            self._error(record, event)
+        elif kind == "done":
+            status = event.get("status", "ok")
+            if status == "ok":
+                self._set_status(record, "done", ST_DONE, seconds=float(event.get("seconds", 0.0)),
+                                 device=record.device)
+            elif status == "stopped":
+                self._set_status(record, "stopped", ST_STOPPED)
+            self._finish(record, None)
+
+    def _error(self, record: RunRecord, event: dict) -> None:
+        template = event.get("template")
+        if template:
+            message = _(template).format(**event.get("arguments", {}))
+        else:
+            message = str(event.get("message", "?"))
+        if event.get("line") is not None and event.get("block") is not None:
+            self._line(record, Note(MSG_ERROR_WHERE, {"block": event["block"] + 1, "line": event["line"]}, "bold red"))
+        for line in event.get("traceback") or ():
+            self._line(record, str(line))
+        self._line(record, Note("{message}", {"message": message}, "bold red"))
+        self._set_status(record, "error", ST_ERROR, message=message)
+
+    def _finish(self, record: RunRecord, status: str | None) -> None:
+        self._flush()
+        if status == "stopped":
+            self._set_status(record, "stopped", ST_STOPPED)
+        record.running = False
+        if self._active is record:
+            self._active = None
+        self.app.refresh_bindings()
+
+    # -- console batching ------------------------------------------------------
+
+    def _line(self, record: RunRecord, line: str | Note) -> None:
+        record.lines.append(line)
+        if not self._shown(record):
+            return
+        if isinstance(line, Note):
+            self._flush()
+            self.app.lesson_screen.demo_pane.write(line)
+            return
+        self._pending.append(line)
+        if self._flush_timer is None:
+            self._flush_timer = self.app.set_timer(FLUSH, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        if not self._pending:
+            return
+        lines, self._pending = self._pending, []
+        self.app.lesson_screen.demo_pane.write("\n".join(lines))
+
+    # -- what-if and export ------------------------------------------------------
+
+    def edit_params(self, lesson_id: str) -> None:
+        lesson = catalog.load(lesson_id)
+        if not lesson.params:
+            return
+        self.app.push_screen(ParamsDialog(lesson, self.values_for(lesson), defaults(lesson)),
+                             lambda values: self._params_chosen(lesson, values))
+
+    def _params_chosen(self, lesson: Lesson, values: dict[str, Any] | None) -> None:
+        if values is None:
+            return
+        self.values[lesson.id] = values
+        if self.app.lesson_id == lesson.id:
+            self.app.lesson_screen.lesson_view.set_code_values(values)
+            self.app.notify(_(MSG_VALUES_SET), timeout=4)
+
+    def export(self, lesson_id: str) -> None:
+        lesson = catalog.load(lesson_id)
+        if not lesson.demos:
+            return
+        try:
+            script = export_script(lesson, self.values_for(lesson), lesson_gettext())
+            path = _free_path(Path.cwd(), f"gradtour_{lesson.id.replace('.', '_')}")
+            path.write_text(script, encoding="utf-8")
+        except (OSError, ParamError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.app.notify(_(MSG_EXPORT_FAILED).format(reason=reason), severity="error", timeout=8)
+            return
+        self.app.notify(_(MSG_EXPORTED).format(path=path, name=path.name), timeout=10)
+
+
+def _free_path(folder: Path, stem: str) -> Path:
+    """folder/stem.py, or stem_2.py, … : an export never overwrites a learner's file."""
+    if not os.access(folder, os.W_OK):
+        from platformdirs import user_data_dir
+
+        folder = Path(user_data_dir("gradtour", appauthor=False)) / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+    candidate = folder / f"{stem}.py"
+    number = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}_{number}.py"
+        number += 1
+    return candidate
