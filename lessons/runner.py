@@ -1,0 +1,476 @@
+"""Run a lesson's demos and report what they do as JSON-able events.
+
+Used in-process by `gradtour run` and inside the worker process for the UI.
+torch is imported when a run starts, never when this module is imported, so
+`gradtour list` and the UI stay fast.
+
+Events (dicts; "event" names the kind):
+
+    start     {block, total, device}        block: index into lesson.demos
+    out       {text, stream}                one line; stream: stdout | stderr
+    points    {panel, series, xs, ys}       a batch of finite curve points
+    bars      {panel, labels, values}       values: numbers, null if not finite
+    diverged  {panel, series, x}            once per series, at its first non-finite y
+    error     {kind, message, block, line, traceback, [template, arguments]}
+    done      {status, seconds}             status: ok | error | stopped
+
+Error kinds: exception and syntax come from the learner's code: `line` is the
+line within the shown block, `traceback` holds only frames of that code.
+Before any code runs: param and device (with `template`/`arguments`, so the
+UI can translate `message`) and lesson (the author's mistake). internal: a
+bug of the runner. The worker client adds worker (the process died or could
+not start), the worker protocol (a malformed command).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import linecache
+import math
+import signal
+import sys
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from lessons import params
+from lessons.catalog import Lesson, LessonError
+from lessons.i18n import N_
+
+__all__ = ["Chart", "DeviceError", "FLUSH_INTERVAL", "demo_filename", "import_torch", "resolve_device", "run_lesson"]
+
+Emit = Callable[[dict], None]
+
+#: Points wait at most this long (seconds) before they are sent in one event.
+FLUSH_INTERVAL = 0.05
+
+E_BAD_DEVICE = N_("{device} is not a device; use auto, cpu, cuda or mps")
+E_NO_DEVICE = N_("the device {device} is not available on this machine")
+
+
+class DeviceError(params.Problem):
+    """A device name that is malformed or not present here."""
+
+
+def import_torch():
+    import warnings as _warnings
+
+    with _warnings.catch_warnings():
+        # torch warns at import time when numpy is missing; the demos do not
+        # need numpy, and the warning would reach the learner as noise.
+        _warnings.simplefilter("ignore")
+        import torch
+    # The demos are small: one thread each is faster than several fighting
+    # over a laptop's (or a shared box's) cores, and the numbers are identical.
+    torch.set_num_threads(1)
+    return torch
+
+
+def warm_up(torch) -> None:
+    """Pay torch's one-time costs before the learner's first run, not during it.
+
+    The first optimizer constructed imports torch._dynamo (about 0.8 s here);
+    the first backward pass initializes autograd's engine.
+    """
+    weight = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([weight], lr=0.1)
+    (weight * 2).sum().backward()
+    optimizer.step()
+
+
+def resolve_device(name: str) -> str:
+    """"auto" → cuda if present, else cpu; other names are checked to exist."""
+    torch = import_torch()
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError, ValueError):
+        raise DeviceError(E_BAD_DEVICE, device=repr(name)) from None
+    if device.type == "cpu":
+        return name
+    if device.type == "cuda":
+        present = torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count()
+    elif device.type == "mps":
+        present = torch.backends.mps.is_available()
+    else:
+        raise DeviceError(E_BAD_DEVICE, device=repr(name))
+    if not present:
+        raise DeviceError(E_NO_DEVICE, device=name)
+    return name
+
+
+def demo_filename(block_index: int) -> str:
+    """The file name a demo's tracebacks show: `<demo 1>` for lesson.demos[0]."""
+    return f"<demo {block_index + 1}>"
+
+
+# --- delivering events -------------------------------------------------------
+
+
+class _InterruptGate:
+    """Holds back SIGINT while an event is being written.
+
+    A KeyboardInterrupt in the middle of a write would leave half a JSON line
+    on the worker's pipe; while shielded, the interrupt is remembered and
+    raised as soon as the write is complete.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending = False
+
+    def handler(self, signum: int, frame: Any) -> None:
+        if self.depth:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def shielded(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            if not self.depth and self.pending:
+                self.pending = False
+                raise KeyboardInterrupt
+
+
+class _Events:
+    """Serializes emits from the demo and the flush thread; batches points.
+
+    A training loop may add thousands of points a second; they are sent at
+    most every FLUSH_INTERVAL, and always before any other event, so the
+    order the demo produced them in is the order the UI sees.
+    """
+
+    def __init__(self, emit: Emit, gate: _InterruptGate | None) -> None:
+        self._emit = emit
+        self._gate = gate
+        self._lock = threading.Condition()
+        self._pending: dict[tuple[str, str], tuple[list, list]] = {}
+        self._last_flush = 0.0
+        self._closed = False
+        self._failure: BaseException | None = None
+        # Points must not wait for the next add: a slow step would leave the
+        # last point of each step unseen until the step after.
+        self._flusher = threading.Thread(target=self._flush_loop, name="gradtour-points", daemon=True)
+        self._flusher.start()
+
+    def _shield(self):
+        return self._gate.shielded() if self._gate else contextlib.nullcontext()
+
+    def send(self, event: dict) -> None:
+        with self._shield(), self._lock:
+            self._flush_locked()
+            self._emit(event)
+
+    def point(self, panel: str, series: str, x: float, y: float) -> None:
+        with self._shield(), self._lock:
+            xs, ys = self._pending.setdefault((panel, series), ([], []))
+            xs.append(x)
+            ys.append(y)
+            if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+                self._flush_locked()
+            else:
+                self._lock.notify()
+
+    def _flush_locked(self) -> None:
+        if self._failure is not None:
+            # What broke the flush thread's emit (a closed pipe, say) belongs
+            # to the demo's thread, which can stop the run.
+            failure, self._failure = self._failure, None
+            raise failure
+        pending, self._pending = self._pending, {}
+        self._last_flush = time.monotonic()
+        for (panel, series), (xs, ys) in pending.items():
+            self._emit({"event": "points", "panel": panel, "series": series, "xs": xs, "ys": ys})
+
+    def _flush_loop(self) -> None:
+        with self._lock:
+            while not self._closed:
+                if not self._pending:
+                    # Timed, so that an interrupt between setting _closed and
+                    # notifying cannot leave this thread waiting for ever.
+                    self._lock.wait(0.5)
+                    continue
+                delay = self._last_flush + FLUSH_INTERVAL - time.monotonic()
+                if delay > 0:
+                    self._lock.wait(delay)
+                    continue
+                try:
+                    self._flush_locked()
+                except BaseException as exc:  # raised again in the demo's thread
+                    self._failure = exc
+                    return
+
+    def flush(self) -> None:
+        with self._shield(), self._lock:
+            self._flush_locked()
+
+    def close(self) -> None:
+        """Stop the flush thread and send what is still pending."""
+        self._closed = True
+        with self._lock:
+            self._lock.notify()
+        self._flusher.join()
+        self.flush()
+
+
+class _LineWriter(io.TextIOBase):
+    """sys.stdout/sys.stderr for a demo: one `out` event per line."""
+
+    def __init__(self, events: _Events, stream: str) -> None:
+        self._events = events
+        self._stream = stream
+        self._partial = ""
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self._events.send({"event": "out", "text": line, "stream": self._stream})
+        return len(text)
+
+    def flush(self) -> None:
+        pass  # lines go out as they complete; the rest when the block ends
+
+    def finish(self) -> None:
+        if self._partial:
+            line, self._partial = self._partial, ""
+            self._events.send({"event": "out", "text": line, "stream": self._stream})
+
+
+# --- the chart API of the demos ----------------------------------------------
+
+
+class Chart:
+    """The `chart` object of a demo (FORMAT.md): every call becomes an event."""
+
+    def __init__(self, charts: Mapping[str, Mapping[str, Any]], events: _Events) -> None:
+        self._charts = charts
+        self._events = events
+        self._diverged: set[tuple[str, str]] = set()
+
+    def add(self, series: Any, x: Any, y: Any, panel: str | None = None) -> None:
+        """One point of the curve `series`; a non-finite y marks it diverged."""
+        panel = self._panel(panel, "line")
+        series = str(series)
+        x = _number(x, "x")
+        y = _number(y, "y")
+        if not math.isfinite(x):
+            raise ValueError(f"chart.add: x must be finite, not {x!r}")
+        if math.isfinite(y):
+            self._events.point(panel, series, x, y)
+        elif (panel, series) not in self._diverged:
+            self._diverged.add((panel, series))
+            self._events.send({"event": "diverged", "panel": panel, "series": series, "x": x})
+
+    def bars(self, labels: Any, values: Any, panel: str | None = None) -> None:
+        """(Re)draw a bar panel; a non-finite value is sent as null."""
+        panel = self._panel(panel, "bar")
+        labels = [str(label) for label in labels]
+        if hasattr(values, "tolist") and getattr(values, "ndim", 0) > 0:
+            values = values.tolist()
+        numbers = [_number(value, "values") for value in values]
+        if len(labels) != len(numbers):
+            raise ValueError(f"chart.bars: {len(labels)} labels but {len(numbers)} values")
+        finite = [value if math.isfinite(value) else None for value in numbers]
+        self._events.send({"event": "bars", "panel": panel, "labels": labels, "values": finite})
+
+    def _panel(self, panel: str | None, kind: str) -> str:
+        if not self._charts:
+            raise ValueError("chart: this lesson declares no charts")
+        if panel is None:
+            panel = next(iter(self._charts))
+        spec = self._charts.get(panel)
+        if spec is None:
+            raise ValueError(f"chart: unknown panel {panel!r}; the lesson declares {', '.join(self._charts)}")
+        declared = (spec or {}).get("kind", "line")
+        if declared != kind:
+            call = "add" if kind == "line" else "bars"
+            raise ValueError(f"chart.{call}: panel {panel!r} is a {declared} chart")
+        return panel
+
+
+def _number(value: Any, what: str) -> float:
+    """A JSON-safe number from a Python number, a 0-d tensor or a numpy scalar."""
+    numel = getattr(value, "numel", None)
+    if callable(numel) and hasattr(value, "item"):
+        if numel() != 1:
+            raise ValueError(f"chart: {what} must be a single number, not a tensor of shape {tuple(value.shape)}")
+        value = value.item()
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53:
+        return value  # a step number stays an int in the event
+    if isinstance(value, str) or not hasattr(type(value), "__float__"):
+        raise TypeError(f"chart: {what} must be a number or a 0-d tensor, not {type(value).__name__}")
+    try:
+        return float(value)
+    except OverflowError:  # a Python int beyond float range
+        return math.inf if value > 0 else -math.inf
+
+
+# --- running -------------------------------------------------------------------
+
+
+class _BlockFailed(Exception):
+    def __init__(self, event: dict) -> None:
+        super().__init__(event["message"])
+        self.event = event
+
+
+def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, emit: Emit) -> str:
+    """Run every demo of `lesson`, in order, each in a fresh namespace.
+
+    `values`: parameter values (Python/JSON values; missing ones take their
+    defaults). Emits the events listed in the module docstring, ending with
+    `done`, and returns its status. A KeyboardInterrupt (SIGINT) stops the run.
+    """
+    started = time.monotonic()
+    gate = _InterruptGate() if threading.current_thread() is threading.main_thread() else None
+    previous_handler = None
+    status = "ok"
+    try:
+        if gate:
+            previous_handler = signal.signal(signal.SIGINT, gate.handler)
+        events = _Events(emit, gate)
+        try:
+            _run_blocks(lesson, values, device, events)
+        except _BlockFailed as failed:
+            events.send(failed.event)
+            status = "error"
+        except KeyboardInterrupt:
+            status = "stopped"
+        except Exception as exc:  # a bug of the runner itself: report it, keep the worker alive
+            events.send(_plain_error("internal", f"{type(exc).__name__}: {exc}",
+                                     "".join(traceback.format_exception(exc)).splitlines()))
+            status = "error"
+        finally:
+            events.close()
+    except KeyboardInterrupt:  # arrived outside the demo, e.g. while reporting its failure
+        status = "stopped"
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
+    emit({"event": "done", "status": status, "seconds": round(time.monotonic() - started, 3)})
+    return status
+
+
+def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, events: _Events) -> None:
+    try:
+        resolved = params.resolve(lesson, values)
+    except params.ParamError as exc:
+        raise _BlockFailed(_problem_event("param", exc)) from None
+    except LessonError as exc:  # the author's mistake, not the learner's
+        raise _BlockFailed(_plain_error("lesson", str(exc))) from None
+    torch = import_torch()
+    try:
+        resolved[params.DEVICE] = resolve_device(device)
+    except DeviceError as exc:
+        raise _BlockFailed(_problem_event("device", exc)) from None
+    _reset_torch(torch)
+    demos = lesson.demos
+    for index, block in enumerate(demos):
+        events.send({"event": "start", "block": index, "total": len(demos), "device": resolved[params.DEVICE]})
+        code = params.substituted_code(block, resolved)
+        torch.manual_seed(0)
+        _run_block(code, index, Chart(lesson.charts, events), events)
+
+
+def _plain_error(kind: str, message: str, traceback_lines: list[str] | None = None) -> dict:
+    return {"event": "error", "kind": kind, "message": message, "block": None, "line": None,
+            "traceback": traceback_lines or []}
+
+
+def _problem_event(kind: str, problem: params.Problem) -> dict:
+    return {**_plain_error(kind, str(problem)), "template": problem.template, "arguments": problem.arguments}
+
+
+def _reset_torch(torch) -> None:
+    """Undo global torch settings an earlier run in this process may have changed.
+
+    A warm worker runs many lessons; each run must print what a fresh
+    process (an exported script) would.
+    """
+    torch.set_default_dtype(torch.float32)
+    torch.set_grad_enabled(True)
+    torch.set_printoptions(profile="default")
+    torch.autograd.set_detect_anomaly(False)
+    torch.set_default_device(None)
+
+
+def _run_block(code: str, index: int, chart: Chart, events: _Events) -> None:
+    filename = demo_filename(index)
+    # Tracebacks, warnings and inspect.getsource read the demo's lines from here.
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+    try:
+        compiled = compile(code, filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise _BlockFailed(_syntax_event(exc, index)) from None
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "chart": chart}
+    stdout, stderr = _LineWriter(events, "stdout"), _LineWriter(events, "stderr")
+    saved = sys.stdin, sys.stdout, sys.stderr
+    # The worker's stdin carries its commands: input() must not eat them.
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(), stdout, stderr
+    try:
+        with warnings.catch_warnings():
+            # Shown as a plain script shows them, whoever hosts the runner
+            # (pytest, for one, collects warnings instead).
+            warnings.showwarning = _show_warning
+            exec(compiled, namespace)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise _BlockFailed(_exception_event(exc, index, filename)) from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # the learner's code may raise anything
+        raise _BlockFailed(_exception_event(exc, index, filename)) from None
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+        stdout.finish()
+        stderr.finish()
+        events.flush()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def _exception_event(exc: BaseException, index: int, filename: str) -> dict:
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == filename]
+    lines = ["Traceback (most recent call last):"] if frames else []
+    for chunk in traceback.StackSummary.from_list(frames).format():
+        lines.extend(chunk.rstrip("\n").split("\n"))
+    only = _exception_only(exc)
+    lines.extend(only)
+    return {"event": "error", "kind": "exception", "message": only[-1] if only else type(exc).__name__,
+            "block": index, "line": frames[-1].lineno if frames else None, "traceback": lines}
+
+
+def _syntax_event(exc: SyntaxError, index: int) -> dict:
+    only = _exception_only(exc)
+    return {"event": "error", "kind": "syntax", "message": only[-1] if only else "SyntaxError",
+            "block": index, "line": exc.lineno, "traceback": only}
+
+
+def _exception_only(exc: BaseException) -> list[str]:
+    text = "".join(traceback.format_exception_only(type(exc), exc))
+    return text.rstrip("\n").split("\n")

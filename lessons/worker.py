@@ -1,0 +1,132 @@
+"""The demo worker: `python -m lessons.worker`, started by the UI at launch.
+
+It imports torch once, says {"event": "ready", "torch": ..., "device_auto": ...}
+and then runs lessons on request, one JSON command per stdin line:
+
+    {"cmd": "run", "id": RUN_ID, "lesson": "8.3", "values": {...}, "device": "auto"}
+    {"cmd": "run", "id": RUN_ID, "source": "<lesson markdown>", ...}   (previews, tests)
+
+Every event of a run (see lessons.runner) goes to stdout as one JSON line,
+tagged with "id". SIGINT stops the current run (status "stopped"); the worker
+stays warm for the next. EOF on stdin ends the worker.
+
+stdout is the event channel only: file descriptor 1 is pointed at stderr, so
+nothing a library prints at the C level can corrupt the stream.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from typing import IO, Any
+
+# Neither imports torch: main() does, after the test hook that fails the start.
+from lessons import catalog, runner
+
+#: Set by the client: the worker exits if its parent is no longer this pid.
+PARENT_ENV = "GRADTOUR_WORKER_PARENT"
+#: Test hook: a non-empty value makes the worker fail before importing torch.
+FAIL_ENV = "GRADTOUR_WORKER_FAIL"
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Leave no worker behind when the UI dies, however it dies (SIGKILL, SIGHUP)."""
+    expected = os.environ.get(PARENT_ENV)
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if expected and os.getppid() != int(expected):
+        os._exit(1)  # the parent died before prctl took effect
+    if not armed and expected:
+        # Elsewhere, poll: a run in progress would not notice stdin's EOF.
+        threading.Thread(target=_watch_parent, args=(int(expected),), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+class _Channel:
+    """The event stream: whole JSON lines, from any thread."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, event: dict) -> None:
+        line = json.dumps(event, allow_nan=False) + "\n"
+        with self._lock:
+            self._stream.write(line)
+            self._stream.flush()
+
+
+def _ignore_sigint(signum: int, frame: Any) -> None:
+    # A stop that arrives between runs (the run ended as the learner pressed
+    # `s`) must not kill the warm worker. A Python handler rather than SIG_IGN:
+    # SIG_IGN would be inherited by processes a demo starts.
+    pass
+
+
+def main() -> int:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, _ignore_sigint)
+    events = _Channel(os.fdopen(os.dup(1), "w", encoding="utf-8"))
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    if os.environ.get(FAIL_ENV):
+        raise RuntimeError(f"{FAIL_ENV} is set: failing before importing torch")
+    torch = runner.import_torch()
+    runner.warm_up(torch)
+    events.send({"event": "ready", "torch": torch.__version__, "device_auto": runner.resolve_device("auto")})
+    for raw in sys.stdin.buffer:
+        _handle(raw, events)
+    return 0
+
+
+def _handle(raw: bytes, events: _Channel) -> None:
+    try:
+        command = json.loads(raw)
+        if not isinstance(command, dict):
+            raise ValueError("a command is a JSON object")
+    except ValueError as exc:
+        events.send({"event": "error", "kind": "protocol", "message": f"bad command: {exc}"})
+        return
+    run_id = command.get("id")
+    if command.get("cmd") != "run":
+        events.send({"event": "error", "kind": "protocol", "id": run_id,
+                     "message": f"unknown command {command.get('cmd')!r}"})
+        return
+
+    def emit(event: dict) -> None:
+        events.send({**event, "id": run_id})
+
+    try:
+        if command.get("source") is not None:
+            lesson = catalog.parse_lesson(command["source"], "<source>")
+        else:
+            lesson = catalog.load(str(command.get("lesson")))
+    except (catalog.LessonError, catalog.UnknownLesson, OSError) as exc:
+        emit({"event": "error", "kind": "lesson", "message": f"cannot load the lesson: {exc}",
+              "block": None, "line": None, "traceback": []})
+        emit({"event": "done", "status": "error", "seconds": 0.0})
+        return
+    runner.run_lesson(lesson, command.get("values") or {}, str(command.get("device") or "auto"), emit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
