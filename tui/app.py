@@ -159,7 +159,7 @@ class GradTour(App):
         lesson = catalog.load(lesson_id)
         self.lesson_id = lesson_id
         screen = self.lesson_screen
-        screen.lesson_view.show(lesson, *self._gettexts(), self.demos.values.get(lesson_id))
+        screen.lesson_view.show(lesson, *self._gettexts(), self.demos.shown_values(lesson))
         self.demos.lesson_opened(lesson)
         self.update_topbar()
         self.state.lesson = lesson_id

@@ -82,6 +82,23 @@ class DemoRuns:
             self.values[lesson.id] = defaults(lesson)
         return self.values[lesson.id]
 
+    def resolved_device(self) -> str | None:
+        """The device the demos run on, once known (auto needs the worker)."""
+        if self.device != "auto":
+            return self.device
+        return self.worker.device_auto if self.worker is not None else None
+
+    def shown_values(self, lesson: Lesson) -> dict[str, Any]:
+        """What the code on screen shows: the what-if values and the device.
+
+        The runner writes the device it uses into `device = "..."`; showing
+        the same keeps "the code shown is the code run" true on a GPU box.
+        """
+        values = dict(self.values.get(lesson.id) or {})
+        if device := self.resolved_device():
+            values["device"] = device
+        return values
+
     def lesson_opened(self, lesson: Lesson) -> None:
         pane = self.app.lesson_screen.demo_pane
         pane.display = bool(lesson.demos)
@@ -100,6 +117,9 @@ class DemoRuns:
             pane.update_status()
 
     def _worker_state(self, state: str) -> None:
+        if state == "ready" and self.device == "auto":
+            lesson = catalog.load(self.app.lesson_id)
+            self.app.lesson_screen.lesson_view.set_code_values(self.shown_values(lesson))
         record = self._active
         if state == "starting" and record is not None and record.running:
             self._set_status(record, "loading", ST_LOADING)
@@ -235,7 +255,7 @@ class DemoRuns:
             return
         self.values[lesson.id] = values
         if self.app.lesson_id == lesson.id:
-            self.app.lesson_screen.lesson_view.set_code_values(values)
+            self.app.lesson_screen.lesson_view.set_code_values(self.shown_values(lesson))
             self.app.notify(_(MSG_VALUES_SET), timeout=4)
 
     def export(self, lesson_id: str) -> None:
@@ -243,7 +263,8 @@ class DemoRuns:
         if not lesson.demos:
             return
         try:
-            script = export_script(lesson, self.values_for(lesson), lesson_gettext())
+            values = {**self.values_for(lesson), **self.shown_values(lesson)}
+            script = export_script(lesson, values, lesson_gettext())
             path = _free_path(Path.cwd(), f"gradtour_{lesson.id.replace('.', '_')}")
             path.write_text(script, encoding="utf-8")
         except (OSError, ParamError) as exc:
