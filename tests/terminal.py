@@ -1,0 +1,150 @@
+"""Drive a program in a real pseudo-terminal and read its screen with pyte.
+
+This is how a person meets gradtour: a terminal of a given size, keys typed,
+text read off the screen. Used by the end-to-end tests and by bench/.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import fcntl
+import pyte
+
+#: Keys as a terminal sends them (xterm conventions).
+KEYS = {
+    "enter": "\r", "escape": "\x1b", "tab": "\t", "backspace": "\x7f",
+    "up": "\x1b[A", "down": "\x1b[B", "right": "\x1b[C", "left": "\x1b[D",
+    "pageup": "\x1b[5~", "pagedown": "\x1b[6~", "home": "\x1b[H", "end": "\x1b[F",
+    "ctrl+c": "\x03", "ctrl+p": "\x10", "ctrl+s": "\x13", "ctrl+r": "\x12",
+}
+
+
+class Terminal:
+    """A program running in a pty of `cols`×`rows`, its output fed to pyte."""
+
+    def __init__(self, argv: Sequence[str], *, cols: int = 80, rows: int = 24,
+                 env: Mapping[str, str] | None = None, cwd: str | None = None) -> None:
+        self.cols, self.rows = cols, rows
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.bytes_read = 0
+        environ = dict(os.environ if env is None else env)
+        environ.setdefault("TERM", "xterm-256color")
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become the program
+            try:
+                if cwd:
+                    os.chdir(cwd)
+                os.execvpe(argv[0], list(argv), environ)
+            finally:
+                os._exit(127)
+        self._resize_pty(cols, rows)
+
+    # -- output -----------------------------------------------------------
+
+    def read(self, timeout: float = 0.05) -> int:
+        """Feed whatever the program wrote within `timeout` to the screen."""
+        total = 0
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            ready, _, _ = select.select([self.fd], [], [], max(0.0, remaining))
+            if not ready:
+                return total
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:  # the program exited: EIO on Linux
+                return total
+            if not data:
+                return total
+            total += len(data)
+            self.bytes_read += len(data)
+            self.stream.feed(data)
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    def wait_for(self, predicate: str | Callable[[str], bool], timeout: float = 30.0) -> float:
+        """Read until the screen satisfies `predicate` (or shows the string); seconds taken."""
+        check = (lambda text: predicate in text) if isinstance(predicate, str) else predicate
+        started = time.monotonic()
+        while True:
+            self.read(0.02)
+            if check(self.text()):
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"screen never matched {predicate!r}; it shows:\n{self.text()}")
+            if not self.alive():
+                self.read(0.1)
+                if check(self.text()):
+                    return time.monotonic() - started
+                raise RuntimeError(f"the program exited ({self.exit_status}); screen:\n{self.text()}")
+
+    def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        """Read until the program has written nothing for `quiet` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.read(quiet):
+            pass
+
+    # -- input ------------------------------------------------------------
+
+    def press(self, *keys: str) -> None:
+        for key in keys:
+            os.write(self.fd, KEYS.get(key, key).encode("utf-8"))
+
+    def type(self, text: str) -> None:
+        os.write(self.fd, text.encode("utf-8"))
+
+    def resize(self, cols: int, rows: int) -> None:
+        self.cols, self.rows = cols, rows
+        self.screen.resize(rows, cols)
+        self._resize_pty(cols, rows)
+        os.kill(self.pid, signal.SIGWINCH)
+
+    def _resize_pty(self, cols: int, rows: int) -> None:
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    # -- the process ---------------------------------------------------------
+
+    exit_status: int | None = None
+
+    def alive(self) -> bool:
+        if self.exit_status is not None:
+            return False
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid == 0:
+            return True
+        self.exit_status = os.waitstatus_to_exitcode(status)
+        return False
+
+    def wait_exit(self, timeout: float = 5.0) -> int | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.read(0.02)
+            if not self.alive():
+                return self.exit_status
+        return None
+
+    def close(self) -> None:
+        if self.alive():
+            os.kill(self.pid, signal.SIGKILL)
+            self.wait_exit(5)
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def gradtour_argv(*args: str) -> list[str]:
+    """The installed `gradtour` command, started the way a learner starts it."""
+    script = os.path.join(os.path.dirname(sys.executable), "gradtour")
+    return [script, *args] if os.path.exists(script) else [sys.executable, "-m", "tui", *args]
