@@ -78,6 +78,7 @@ HELP_KEYS = (
     ("t", N_("table of contents")),
     ("g", N_("glossary of terms, English ⇄ Chinese")),
     ("ctrl+p", N_("command palette: jump to a lesson by title")),
+    ("T", N_("next colour theme: dark, light, high contrast, terminal colours (remembered)")),
     ("?", N_("this help")),
     ("escape", N_("close a dialog")),
     ("q", N_("quit (your place is saved)")),
@@ -91,7 +92,7 @@ class HelpDialog(Dialog):
         table.add_column()
         for key, description in HELP_KEYS:
             table.add_row(key, _(description))
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog help"):
             yield self.compose_title(_("Keys"))
             with VerticalScroll():
                 yield Static(table)
