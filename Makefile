@@ -31,6 +31,11 @@ test: setup
 test-slow: setup
 	$(PY) -m pytest -q -m slow
 
+# Performance figures of issue 6, measured in a real pty against baselines
+# taken in the same run; writes bench/RESULTS.md (takes a few minutes).
+bench: setup
+	$(PY) -m bench
+
 # --- translations -------------------------------------------------------
 # extract: sources -> .pot; update: .pot -> .po (new/changed entries become
 # untranslated or fuzzy, which the tests refuse); compile: .po -> .mo (the

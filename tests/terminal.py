@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import fcntl
 import pyte
+from wcwidth import wcwidth
 
 #: Keys as a terminal sends them (xterm conventions).
 KEYS = {
@@ -71,7 +72,29 @@ class Terminal:
             self.stream.feed(data)
 
     def text(self) -> str:
-        return "\n".join(line.rstrip() for line in self.screen.display)
+        return "\n".join(line.rstrip() for line in self.lines())
+
+    def lines(self) -> list[str]:
+        """The screen's rows as text (a wide character once, as in pyte's `display`).
+
+        pyte's `display` fails (IndexError) on the stub cell a wide character
+        leaves behind when a program overwrites only the character's first
+        half, which Textual does when it redraws part of a line of Chinese;
+        such an orphan stub reads as a space here.
+        """
+        rows = []
+        for y in range(self.screen.lines):
+            line = self.screen.buffer[y]
+            cells, after_wide = [], False
+            for x in range(self.screen.columns):
+                data = line[x].data
+                if after_wide and not data:
+                    after_wide = False
+                    continue
+                cells.append(data or " ")
+                after_wide = wcwidth(data[0]) == 2 if data else False
+            rows.append("".join(cells))
+        return rows
 
     def wait_for(self, predicate: str | Callable[[str], bool], timeout: float = 30.0) -> float:
         """Read until the screen satisfies `predicate` (or shows the string); seconds taken."""
