@@ -147,6 +147,10 @@ async def test_a_worker_that_cannot_start_says_why():
         await demo_worker.close()
 
 
+#: "Promptly" for close(): its 1 s grace, a SIGKILL, and slack for a busy CI box.
+PROMPT = 3.0
+
+
 async def test_close_is_prompt_and_leaves_no_process(own_worker):
     worker, pid = own_worker, own_worker.pid
     looping = asyncio.Event()
@@ -154,7 +158,8 @@ async def test_close_is_prompt_and_leaves_no_process(own_worker):
     await asyncio.wait_for(looping.wait(), 30)
     started = time.monotonic()
     await worker.close()
-    assert time.monotonic() - started < 1.0
+    # Prompt: within the close grace plus a kill, with room for a loaded machine.
+    assert time.monotonic() - started < PROMPT
     assert (await consumer)[-1]["status"] == "stopped"
     assert worker.state == "closed" and gone(pid)
 
@@ -163,4 +168,4 @@ async def test_close_of_an_idle_worker(own_worker):
     pid = own_worker.pid
     started = time.monotonic()
     await own_worker.close()
-    assert time.monotonic() - started < 1.0 and gone(pid)
+    assert time.monotonic() - started < PROMPT and gone(pid)
