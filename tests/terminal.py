@@ -38,6 +38,8 @@ class Terminal:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.bytes_read = 0
+        #: everything the program wrote, escape codes included (colour and mode checks)
+        self.raw = bytearray()
         environ = dict(os.environ if env is None else env)
         environ.setdefault("TERM", "xterm-256color")
         self.pid, self.fd = pty.fork()
@@ -69,6 +71,7 @@ class Terminal:
                 return total
             total += len(data)
             self.bytes_read += len(data)
+            self.raw += data
             self.stream.feed(data)
 
     def text(self) -> str:
@@ -135,6 +138,15 @@ class Terminal:
 
     def _resize_pty(self, cols: int, rows: int) -> None:
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    def hangup(self) -> None:
+        """Drop the connection, as sshd does when the client vanishes: close the pty's master side.
+
+        The kernel then sends SIGHUP to the program, and its writes to the
+        terminal fail from now on.
+        """
+        os.close(self.fd)
+        self.fd = os.open(os.devnull, os.O_RDONLY)  # read() now sees EOF, close() still works
 
     # -- the process ---------------------------------------------------------
 
