@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from lessons import catalog
 from lessons.i18n import LANGUAGES
-from tui import chart
+from tui import chart, lifecycle, small_screen, themes
 from tui.demo_pane import DemoPane
 from tui.demo_runs import DemoRuns
 from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
@@ -93,7 +93,12 @@ class LessonScreen(Screen):
 class GradTour(App):
     CSS_PATH = ["app.tcss", chart.CSS_PATH]
     TITLE = "gradtour"
-    BINDINGS = [Binding("ctrl+c", "quit", N_("quit"), show=False, priority=True)]
+    BINDINGS = [
+        Binding("ctrl+c", "quit", N_("quit"), show=False, priority=True),
+        # Not a lower-case letter: those are the lesson keys. shift+t is what
+        # terminals speaking the kitty keyboard protocol report.
+        Binding("T,shift+t", "cycle_theme", N_("colours"), show=False, key_display="T"),
+    ]
 
     def __init__(
         self,
@@ -106,7 +111,10 @@ class GradTour(App):
         notices: Iterable[str] = (),
         mouse: bool = True,
         state_path=None,
+        colour_system: str | None = None,
     ) -> None:
+        """`colour_system`: the terminal's (tui.terminal_env), which picks the
+        first theme; None (tests, snapshots) starts in the default theme."""
         super().__init__()
         self.state = state or State()
         self.state_path = state_path
@@ -119,6 +127,7 @@ class GradTour(App):
         set_language(lang)
         if lang_is_explicit:
             self.state.lang = lang
+        themes.install(self, self.state.theme, colour_system)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -126,6 +135,8 @@ class GradTour(App):
         return LessonScreen()
 
     def on_mount(self) -> None:
+        lifecycle.install(self)
+        self.call_after_refresh(small_screen.check, self)
         self.demos.start_soon()
         # After the first refresh: the lesson screen's toast rack must exist.
         self.call_after_refresh(self._show_notices)
@@ -218,8 +229,16 @@ class GradTour(App):
     def action_export_demo(self) -> None:
         self.demos.export(self.lesson_id)
 
+    def on_resize(self, event) -> None:
+        small_screen.check(self, event.size)
+
+    def action_cycle_theme(self) -> None:
+        themes.cycle(self)
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Keys that cannot act here are hidden from the footer."""
+        if small_screen.blocks(self, action):
+            return False
         if action == "run_demo":
             # While a demo runs the footer offers stop instead (room at 80 columns).
             return False if self.demos.running else bool(catalog.load(self.lesson_id).demos)
@@ -244,6 +263,8 @@ class GradTour(App):
         yield SystemCommand(_("Contents"), _("All lessons"), self.lesson_screen.action_contents)
         yield SystemCommand(_("Glossary"), _("Terms, English ⇄ Chinese"), self.lesson_screen.action_glossary)
         yield SystemCommand(_("Help"), _("Every key"), self.lesson_screen.action_help)
+        yield SystemCommand(_("Colours"), _("Next colour theme: dark, light, high contrast, terminal colours"),
+                            self.action_cycle_theme)
         yield SystemCommand(_("Quit"), _("Leave gradtour (your place is saved)"), self.action_quit)
 
     def action_command_palette(self) -> None:

@@ -8,6 +8,7 @@ in a worker process).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -107,14 +108,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         notices.append(_(MSG_CATALOG).format(reason=catalog_problem))
 
     if args.command is None:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        from tui import terminal_env
+
+        if terminal_env.cannot_draw(sys.stdin, sys.stdout, os.environ):
             print(_(MSG_NOT_A_TERMINAL), file=sys.stderr)
             return EXIT_USAGE
+        colour_system = terminal_env.prepare()  # before Textual is imported
         from tui.app import GradTour
 
         explicit_lang = normalize(_flag_language(argv))
         app = GradTour(state=state, lang=lang, lang_is_explicit=explicit_lang is not None,
-                       lesson=args.lesson, device=args.device, notices=notices, mouse=not args.no_mouse)
+                       lesson=args.lesson, device=args.device, notices=notices, mouse=not args.no_mouse,
+                       colour_system=colour_system)
         app.run(mouse=not args.no_mouse)
         return app.return_code or 0
 
