@@ -16,6 +16,7 @@ from lessons import catalog
 from lessons.i18n import LANGUAGES, language_from_environment, normalize, usable_language
 from tui import __version__
 from tui.i18n import N_, _, lesson_gettext, set_language
+from tui.serve import DEFAULT_HOST, DEFAULT_PORT
 
 EXIT_USAGE = 2
 
@@ -40,6 +41,12 @@ def _lesson_id(value: str) -> str:
     if value not in catalog.LESSON_IDS:
         raise argparse.ArgumentTypeError(_(MSG_UNKNOWN_LESSON).format(lesson=value))
     return value
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(_("not a port number (1-65535): {value}").format(value=value))
+    return int(value)
 
 
 def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -68,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help=_("change a demo parameter (repeatable)"))
     run.add_argument("--json", action="store_true", help=_("one JSON event per line"))
     _add_common(run, suppress=True)
+    serve = commands.add_parser("serve", help=_("the tutorial in a web browser (read the warning it prints)"))
+    serve.add_argument("--host", default=DEFAULT_HOST,
+                       help=_("address to listen on (default: %(default)s, this computer only)"))
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=_("port to listen on (default: %(default)s)"))
+    _add_common(serve, suppress=True)
     return parser
 
 
@@ -129,6 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list()
     if args.command == "show":
         return _show(args.lesson_id)
+    if args.command == "serve":
+        from tui.serve import serve
+
+        chosen = lang if normalize(_flag_language(argv)) else None  # else each tab chooses as `gradtour` does
+        return serve(args.host, args.port, lang=chosen, device=args.device)
     if args.command == "run":
         from lessons.headless import run_command
 
