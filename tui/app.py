@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from lessons import catalog
 from lessons.i18n import LANGUAGES
-from tui import chart, lifecycle, small_screen, themes
+from tui import chart, cjk_wrap, lifecycle, small_screen, themes
 from tui.demo_pane import DemoPane
 from tui.demo_runs import DemoRuns
 from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
@@ -124,6 +124,7 @@ class GradTour(App):
         self.notices = list(notices)
         self._save_failed = False
         self.demos = DemoRuns(self)
+        cjk_wrap.install()
         set_language(lang)
         if lang_is_explicit:
             self.state.lang = lang
@@ -256,7 +257,7 @@ class GradTour(App):
         gettext = lesson_gettext()
         for lesson in catalog.load_all():
             title = gettext(lesson.title)
-            yield SystemCommand(f"{lesson.id} {title}", _("Go to lesson {id}").format(id=lesson.id),
+            yield SystemCommand(f"{lesson.id} {title}", _("Go to {id}").format(id=lesson.id),
                                 lambda lesson_id=lesson.id: self.open_lesson(lesson_id))
         yield SystemCommand(_("Switch language"), _("English ⇄ Chinese"), self.switch_language)
         yield SystemCommand(_("Bilingual view"), _("Show each block in both languages"), self.toggle_bilingual)

@@ -182,7 +182,8 @@ class DemoRuns:
                 series = str(event.get("series", "?"))
                 if not record.diverged:
                     self._line(record, Note(MSG_DIVERGED, {}, "yellow"))
-                record.diverged.append(series)
+                if series not in record.diverged:  # one series can diverge in several panels
+                    record.diverged.append(series)
                 if pane := self._pane_for(record):
                     pane.update_status()
             if panel and (pane := self._pane_for(record)):

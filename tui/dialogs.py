@@ -7,7 +7,6 @@ from importlib import resources
 
 import yaml
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -131,9 +130,10 @@ class GlossaryDialog(Dialog):
         gettext = lesson_gettext()
         needle = query.strip().casefold()
         table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(ratio=2, style="bold")
-        table.add_column(ratio=1)
-        table.add_column(ratio=5)
+        table.add_column(ratio=2, style="bold", overflow="fold")
+        table.add_column(ratio=2, overflow="fold")
+        table.add_column(ratio=6, overflow="fold")
+        table.add_column(width=9, style="dim", no_wrap=True)  # "8.summary" at most
         shown = 0
         for entry in glossary_entries():
             source = entry["definition"]
@@ -141,8 +141,7 @@ class GlossaryDialog(Dialog):
             haystack = " ".join((entry["term"], entry["zh"], definition)).casefold()
             if needle and needle not in haystack:
                 continue
-            lesson = Text(f" ({entry['lesson']})", style="dim")
-            table.add_row(entry["term"], entry["zh"], Text(definition) + lesson)
+            table.add_row(entry["term"], entry["zh"], definition, entry["lesson"])
             shown += 1
         if not shown:
             self.query_one("#glossary", Static).update(_("No term matches “{query}”.").format(query=query))
