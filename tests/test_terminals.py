@@ -262,15 +262,29 @@ def test_theme_contrast(theme, minimum):
         assert ratio >= minimum, (theme.name, text, back, round(ratio, 2))
 
 
-def test_light_code_colours_are_readable():
-    ansi = themes.LIGHT_ANSI
-    code_background = ansi.background_color
+@pytest.mark.parametrize("ansi,skip,minimum", [
+    (themes.LIGHT_ANSI, (7, 15), 4.5),  # white plays the foreground's part in a light palette
+    (themes.HIGH_CONTRAST_ANSI, (), 7.0),
+])
+def test_code_colours_are_readable(ansi, skip, minimum):
+    """Code is highlighted in ANSI colours; each must stand out from the background."""
     for index in range(1, 16):
-        if index in (7, 15):  # white: the foreground's role in a light palette
+        if index in skip:
             continue
         colour = ansi.ansi_colors[index]
-        ratio = contrast(Color(*colour), Color(*code_background))
-        assert ratio >= 4.5, (index, colour, round(ratio, 2))
+        ratio = contrast(Color(*colour), Color(*ansi.background_color))
+        assert ratio >= minimum, (index, colour, round(ratio, 2))
+
+
+async def test_high_contrast_has_its_own_code_colours_and_gives_them_back():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        original = app.ansi_theme_dark
+        while app.theme != themes.HIGH_CONTRAST:
+            await pilot.press("T")
+        assert app.ansi_theme_dark is themes.HIGH_CONTRAST_ANSI
+        await pilot.press("T")
+        assert app.ansi_theme_dark is original
 
 
 def test_sixteen_colour_terminals_start_in_their_own_colours():

@@ -63,6 +63,18 @@ LIGHT_ANSI = TerminalTheme(
      rgb(0, 100, 125), rgb(30, 30, 30)],
 )
 
+#: The ANSI colours in the high-contrast theme: Textual's dark palette draws
+#: keywords and numbers in mid blues and purples (about 5:1 on black); these
+#: are all 7:1 or more.
+HIGH_CONTRAST_ANSI = TerminalTheme(
+    rgb(0, 0, 0),
+    rgb(255, 255, 255),
+    [rgb(0, 0, 0), rgb(255, 110, 110), rgb(80, 240, 80), rgb(255, 230, 80), rgb(120, 180, 255),
+     rgb(255, 130, 255), rgb(80, 230, 255), rgb(230, 230, 230), rgb(170, 170, 170)],
+    [rgb(255, 140, 140), rgb(120, 255, 120), rgb(255, 255, 120), rgb(150, 200, 255), rgb(255, 160, 255),
+     rgb(120, 240, 255), rgb(255, 255, 255)],
+)
+
 HIGH_CONTRAST_THEME = Theme(
     name=HIGH_CONTRAST,
     dark=True,
@@ -131,12 +143,19 @@ def install(app, saved: str | None, colour_system: str | None) -> None:
     for theme in CUSTOM_THEMES:
         app.register_theme(theme)
     app.ansi_theme_light = LIGHT_ANSI
-    app.theme = initial_theme(saved, colour_system)
+    app.gradtour_ansi_dark = app.ansi_theme_dark  # Textual's, for the other dark themes
+    _apply(app, initial_theme(saved, colour_system))
+
+
+def _apply(app, theme: str) -> None:
+    # Textual keeps one ANSI palette for all dark themes; ours differs.
+    app.ansi_theme_dark = HIGH_CONTRAST_ANSI if theme == HIGH_CONTRAST else app.gradtour_ansi_dark
+    app.theme = theme
 
 
 def cycle(app) -> None:
     """The theme key: next theme, remembered, and named so the learner knows."""
-    app.theme = next_theme(app.theme)
+    _apply(app, next_theme(app.theme))
     app.state.theme = app.theme
     app.save()
     app.notify(_(MSG_THEME).format(name=_(label(app.theme))), timeout=3)
