@@ -53,5 +53,5 @@ def export_script(lesson: Lesson, values: Mapping[str, Any] | None = None, gette
     for index, block in enumerate(demos):
         code = translate_comments(params.substituted_code(block, resolved), gettext)
         rule = f"# ── {index + 1}/{len(demos)} " + "─" * 60
-        parts.append(f"{rule}\ntorch.manual_seed(0)\n\n{code.rstrip()}\n")
+        parts.append(f"{rule}\n{code.rstrip()}\n")
     return "\n\n".join(parts)

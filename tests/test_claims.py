@@ -71,3 +71,17 @@ def test_the_learning_rate_sweep_really_diverges():
     _, _, events = demo_run("8.3")
     assert any(e["event"] == "diverged" for e in events) or any(
         e["event"] == "points" and max(e["ys"]) > 1e4 for e in events)
+
+
+@pytest.mark.parametrize("lesson_id", WITH_DEMOS)
+def test_demos_seed_themselves(lesson_id):
+    """The runner adds no hidden seed, so a demo's randomness must be seeded on screen:
+    from another global RNG state, the output is the same."""
+    import torch
+
+    torch.manual_seed(987654321)
+    torch.rand(17)
+    events: list[dict] = []
+    run_lesson(catalog.load(lesson_id), None, "cpu", events.append)
+    again = "\n".join(e["text"] for e in events if e["event"] == "out")
+    assert again == demo_run(lesson_id)[1]
