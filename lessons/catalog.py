@@ -25,6 +25,9 @@ LESSON_IDS: tuple[str, ...] = (
 
 Gettext = Callable[[str], str]
 
+#: What a ```` ```python ROLE ```` fence may say besides `norun` (labs, FORMAT.md).
+_CODE_ROLES = ("lab", "solution")
+
 _TOKEN_KINDS = {
     "heading_open": "heading",
     "paragraph_open": "paragraph",
@@ -48,10 +51,16 @@ class UnknownLesson(KeyError):
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # heading | paragraph | list | table | note | rule | sketch | code
+    kind: str  # heading | paragraph | list | table | note | rule | sketch | code | hint
     text: str  # the source text (for code: the code, without the fences)
     line: int  # 1-based line in the lesson file
     runnable: bool = False  # code blocks only: a demo, not a `norun` listing
+    role: str = ""  # code blocks of a lab: "lab" (the starting code) or "solution"
+
+    @property
+    def hidden(self) -> bool:
+        """A lab's hint or solution: revealed on request, not part of the reading."""
+        return self.kind == "hint" or self.role == "solution"
 
     @property
     def translatable(self) -> bool:
@@ -86,6 +95,19 @@ class Lesson:
     @property
     def demos(self) -> tuple[Block, ...]:
         return tuple(b for b in self.blocks if b.kind == "code" and b.runnable)
+
+    @property
+    def lab_block(self) -> Block | None:
+        """The starting code of a lab (a ```` ```python lab ```` block), if any."""
+        return next((b for b in self.blocks if b.role == "lab"), None)
+
+    @property
+    def hints(self) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.kind == "hint")
+
+    @property
+    def solution(self) -> Block | None:
+        return next((b for b in self.blocks if b.role == "solution"), None)
 
     def front_matter_messages(self) -> Iterator[tuple[str, str]]:
         """(context, message) for every translatable front-matter string."""
@@ -138,10 +160,14 @@ def parse_lesson(source: str, origin: str = "<lesson>") -> Lesson:
         raise LessonError(f"{origin}: front matter lacks {exc}") from None
     if lesson_id not in LESSON_IDS:
         raise LessonError(f"{origin}: unknown lesson id {lesson_id!r}")
+    blocks = tuple(_blocks(body, offset, origin))
+    for role in _CODE_ROLES:
+        if sum(block.role == role for block in blocks) > 1:
+            raise LessonError(f"{origin}: more than one `python {role}` block")
     return Lesson(
         id=lesson_id,
         title=title,
-        blocks=tuple(_blocks(body, offset, origin)),
+        blocks=blocks,
         params=dict(meta.get("params") or {}),
         charts=dict(meta.get("charts") or {}),
         claims=tuple(meta.get("claims") or ()),
@@ -181,11 +207,19 @@ def _blocks(body: str, offset: int, origin: str) -> Iterator[Block]:
             if language == "python":
                 code = token.content
                 list(code_comments(code))  # fail early on code that cannot tokenize
-                yield Block("code", code, start + offset + 1, runnable="norun" not in info[1:])
+                words = set(info[1:])
+                if words - {"norun", *_CODE_ROLES} or len(words & set(_CODE_ROLES)) > 1:
+                    raise LessonError(f"{origin}:{start + offset + 1}: unknown python fence {token.info!r}")
+                role = next(iter(words & set(_CODE_ROLES)), "")
+                # A solution is shown, never run as the lesson's demo.
+                runnable = "norun" not in words and role != "solution"
+                yield Block("code", code, start + offset + 1, runnable=runnable, role=role)
             elif language == "text":
                 yield Block("sketch", token.content.rstrip("\n"), start + offset + 1)
+            elif language == "hint" and not info[1:]:
+                yield Block("hint", token.content.strip(), start + offset + 1)
             else:
-                raise LessonError(f"{origin}:{start + offset + 1}: fence must be python or text")
+                raise LessonError(f"{origin}:{start + offset + 1}: fence must be python, text or hint")
         elif token.type in _TOKEN_KINDS:
             text = "\n".join(lines[start:end]).strip()
             yield Block(_TOKEN_KINDS[token.type], text, start + offset + 1)

@@ -45,6 +45,10 @@ from lessons.i18n import N_
 __all__ = ["Chart", "DeviceError", "FLUSH_INTERVAL", "demo_filename", "import_torch", "resolve_device", "run_lesson"]
 
 Emit = Callable[[dict], None]
+#: Called after a block ran, with its namespace and chart, inside the block's
+#: context: what it raises is reported as the block's error, at the learner's
+#: line when the exception passed through the learner's code (lab checks).
+AfterBlock = Callable[[dict, "Chart"], None]
 
 #: Points wait at most this long (seconds) before they are sent in one event.
 FLUSH_INTERVAL = 0.05
@@ -265,10 +269,18 @@ class _LineWriter(io.TextIOBase):
 class Chart:
     """The `chart` object of a demo (FORMAT.md): every call becomes an event."""
 
-    def __init__(self, charts: Mapping[str, Mapping[str, Any]], events: _Events) -> None:
+    #: points kept per series when recording: enough for any lab, bounded
+    #: against a loop that adds points for ever
+    RECORD_LIMIT = 100_000
+
+    def __init__(self, charts: Mapping[str, Mapping[str, Any]], events: _Events | None,
+                 record: bool = False) -> None:
+        """`events` None: draw nothing (a check re-running the learner's code).
+        `record`: keep every point, non-finite ones too, in `recorded`."""
         self._charts = charts
         self._events = events
         self._diverged: set[tuple[str, str]] = set()
+        self.recorded: dict[tuple[str, str], tuple[list, list]] | None = {} if record else None
 
     def add(self, series: Any, x: Any, y: Any, panel: str | None = None) -> None:
         """One point of the curve `series`; a non-finite y marks it diverged."""
@@ -278,6 +290,13 @@ class Chart:
         y = _number(y, "y")
         if not math.isfinite(x):
             raise ValueError(f"chart.add: x must be finite, not {x!r}")
+        if self.recorded is not None:
+            xs, ys = self.recorded.setdefault((panel, series), ([], []))
+            if len(xs) < self.RECORD_LIMIT:
+                xs.append(x)
+                ys.append(y)
+        if self._events is None:
+            return
         if math.isfinite(y):
             self._events.point(panel, series, x, y)
         elif (panel, series) not in self._diverged:
@@ -294,6 +313,8 @@ class Chart:
         if len(labels) != len(numbers):
             raise ValueError(f"chart.bars: {len(labels)} labels but {len(numbers)} values")
         finite = [value if math.isfinite(value) else None for value in numbers]
+        if self._events is None:
+            return
         self._events.send({"event": "bars", "panel": panel, "labels": labels, "values": finite})
 
     def _panel(self, panel: str | None, kind: str) -> str:
@@ -337,12 +358,15 @@ class _BlockFailed(Exception):
         self.event = event
 
 
-def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, emit: Emit) -> str:
+def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, emit: Emit, *,
+               after_block: AfterBlock | None = None, filename: str | None = None) -> str:
     """Run every demo of `lesson`, in order, each in a fresh namespace.
 
     `values`: parameter values (Python/JSON values; missing ones take their
     defaults). Emits the events listed in the module docstring, ending with
     `done`, and returns its status. A KeyboardInterrupt (SIGINT) stops the run.
+    `after_block` (see AfterBlock) gets a recording chart. `filename`: what
+    tracebacks call the code (default `<demo N>`).
     """
     started = time.monotonic()
     gate = _InterruptGate() if threading.current_thread() is threading.main_thread() else None
@@ -353,7 +377,7 @@ def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, em
             previous_handler = signal.signal(signal.SIGINT, gate.handler)
         events = _Events(emit, gate)
         try:
-            _run_blocks(lesson, values, device, events)
+            _run_blocks(lesson, values, device, events, after_block, filename)
         except _BlockFailed as failed:
             events.send(failed.event)
             status = "error"
@@ -374,7 +398,8 @@ def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, em
     return status
 
 
-def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, events: _Events) -> None:
+def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, events: _Events,
+                after_block: AfterBlock | None = None, filename: str | None = None) -> None:
     try:
         resolved = params.resolve(lesson, values)
     except params.ParamError as exc:
@@ -392,7 +417,8 @@ def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, e
         events.send({"event": "start", "block": index, "total": len(demos), "device": resolved[params.DEVICE]})
         code = params.substituted_code(block, resolved)
         torch.manual_seed(0)
-        _run_block(code, index, Chart(lesson.charts, events), events)
+        chart = Chart(lesson.charts, events, record=after_block is not None)
+        _run_block(code, index, chart, events, after_block, filename)
 
 
 def _plain_error(kind: str, message: str, traceback_lines: list[str] | None = None) -> dict:
@@ -417,8 +443,9 @@ def _reset_torch(torch) -> None:
     torch.set_default_device(None)
 
 
-def _run_block(code: str, index: int, chart: Chart, events: _Events) -> None:
-    filename = demo_filename(index)
+def _run_block(code: str, index: int, chart: Chart, events: _Events, after: AfterBlock | None = None,
+               filename: str | None = None) -> None:
+    filename = filename or demo_filename(index)
     # Tracebacks, warnings and inspect.getsource read the demo's lines from here.
     linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
     try:
@@ -436,6 +463,8 @@ def _run_block(code: str, index: int, chart: Chart, events: _Events) -> None:
             # (pytest, for one, collects warnings instead).
             warnings.showwarning = _show_warning
             exec(compiled, namespace)
+            if after is not None:
+                after(namespace, chart)
     except SystemExit as exc:
         if exc.code not in (None, 0):
             raise _BlockFailed(_exception_event(exc, index, filename)) from None

@@ -5,6 +5,10 @@ and then runs lessons on request, one JSON command per stdin line:
 
     {"cmd": "run", "id": RUN_ID, "lesson": "8.3", "values": {...}, "device": "auto"}
     {"cmd": "run", "id": RUN_ID, "source": "<lesson markdown>", ...}   (previews, tests)
+    {"cmd": "lab", "id": RUN_ID, "lab": "8.hw1", "code": "...", "check": true}
+
+A lab's code runs in a child of the worker, with limits (lessons/lab_sandbox.py);
+its events, a `check` event among them, come back the same way.
 
 Every event of a run (see lessons.runner) goes to stdout as one JSON line,
 tagged with "id". SIGINT stops the current run (status "stopped"); the worker
@@ -61,12 +65,15 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-class _Channel:
+class Channel:
     """The event stream: whole JSON lines, from any thread."""
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
         self._lock = threading.Lock()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
 
     def send(self, event: dict) -> None:
         line = json.dumps(event, allow_nan=False) + "\n"
@@ -85,7 +92,7 @@ def _ignore_sigint(signum: int, frame: Any) -> None:
 def main() -> int:
     _die_with_parent()
     signal.signal(signal.SIGINT, _ignore_sigint)
-    events = _Channel(os.fdopen(os.dup(1), "w", encoding="utf-8"))
+    events = Channel(os.fdopen(os.dup(1), "w", encoding="utf-8"))
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     if os.environ.get(FAIL_ENV):
@@ -98,7 +105,7 @@ def main() -> int:
     return 0
 
 
-def _handle(raw: bytes, events: _Channel) -> None:
+def _handle(raw: bytes, events: Channel) -> None:
     try:
         command = json.loads(raw)
         if not isinstance(command, dict):
@@ -107,6 +114,9 @@ def _handle(raw: bytes, events: _Channel) -> None:
         events.send({"event": "error", "kind": "protocol", "message": f"bad command: {exc}"})
         return
     run_id = command.get("id")
+    if command.get("cmd") == "lab":
+        _handle_lab(command, run_id, events)
+        return
     if command.get("cmd") != "run":
         events.send({"event": "error", "kind": "protocol", "id": run_id,
                      "message": f"unknown command {command.get('cmd')!r}"})
@@ -126,6 +136,22 @@ def _handle(raw: bytes, events: _Channel) -> None:
         emit({"event": "done", "status": "error", "seconds": 0.0})
         return
     runner.run_lesson(lesson, command.get("values") or {}, str(command.get("device") or "auto"), emit)
+
+
+def _handle_lab(command: dict, run_id: Any, events: Channel) -> None:
+    from lessons import lab_sandbox, labs
+
+    def emit(event: dict) -> None:
+        events.send({**event, "id": run_id})
+
+    lab_id = str(command.get("lab"))
+    if not labs.is_lab(lab_id) or not isinstance(command.get("code"), str):
+        emit({"event": "error", "kind": "protocol", "message": f"bad lab command for {lab_id!r}",
+              "block": None, "line": None, "traceback": []})
+        emit({"event": "done", "status": "error", "seconds": 0.0})
+        return
+    lab_sandbox.run_sandboxed(lab_id, command["code"], emit, check=bool(command.get("check", True)),
+                              close_fds=(events.fileno(),))
 
 
 if __name__ == "__main__":

@@ -232,14 +232,25 @@ class DemoWorker:
 
     # --- runs ------------------------------------------------------------
 
-    async def run(self, lesson_id: str | None, values: Mapping[str, Any] | None = None, device: str = "auto",
-                  *, source: str | None = None) -> AsyncIterator[dict]:
+    def run(self, lesson_id: str | None, values: Mapping[str, Any] | None = None, device: str = "auto",
+            *, source: str | None = None) -> AsyncIterator[dict]:
         """Run a lesson (or a lesson's Markdown `source`); yield its events up to `done`.
 
         A run still in progress is stopped first (its own iterator still gets
         its `done`). Leaving the loop early stops the run, once the iterator
         is closed: use contextlib.aclosing, or it happens at garbage collection.
         """
+        command = {"cmd": "run", "lesson": lesson_id, "values": dict(values or {}), "device": device}
+        if source is not None:
+            command["source"] = source
+        return self._stream(command)
+
+    def run_lab(self, lab_id: str, code: str, *, check: bool = True) -> AsyncIterator[dict]:
+        """Run a learner's code for a lab, in a limited child of the worker, then
+        (if `check`) its check: runner events plus `check` and `notice`, as run()."""
+        return self._stream({"cmd": "lab", "lab": lab_id, "code": code, "check": check})
+
+    async def _stream(self, command: dict) -> AsyncIterator[dict]:
         run = _Run(f"r{next(self._ids)}")
         try:
             async with self._run_lock:  # not held while events are consumed
@@ -250,7 +261,7 @@ class DemoWorker:
                     self._stop_run(previous)
                     await previous.done.wait()
                 self._run = run
-                await self._send_run(run, lesson_id, values, device, source)
+                await self._send_run(run, command)
             while True:
                 event = await run.queue.get()
                 yield event
@@ -259,7 +270,7 @@ class DemoWorker:
         finally:
             self._stop_run(run)
 
-    async def _send_run(self, run: _Run, lesson_id, values, device, source) -> None:
+    async def _send_run(self, run: _Run, fields: dict) -> None:
         if self._closing:
             run.end("error", self._error(E_WORKER_CLOSED))
             return
@@ -271,10 +282,7 @@ class DemoWorker:
             return
         if run.finished:  # stopped while PyTorch was loading
             return
-        command = {"cmd": "run", "id": run.id, "lesson": lesson_id, "values": dict(values or {}),
-                   "device": device}
-        if source is not None:
-            command["source"] = source
+        command = {**fields, "id": run.id}
         proc = self._proc
         assert proc is not None and proc.stdin is not None
         run.sent = True

@@ -92,7 +92,7 @@ def test_translate_comments_changes_comments_only():
     ("---\ntitle: x\n---\n", "lacks"),
     ("---\nid: '9.9'\ntitle: x\n---\n", "unknown lesson id"),
     ("---\n- a list\n---\n", "not a mapping"),
-    ("---\nid: '8.1'\ntitle: x\n---\n```js\nx\n```\n", "fence must be python or text"),
+    ("---\nid: '8.1'\ntitle: x\n---\n```js\nx\n```\n", "fence must be python, text or hint"),
     ("---\nid: '8.1'\ntitle: x\n---\n```python\nx = (\n```\n", "does not tokenize"),
 ])
 def test_malformed_lessons_are_named(bad, reason):

@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help=_("change a demo parameter (repeatable)"))
     run.add_argument("--json", action="store_true", help=_("one JSON event per line"))
     _add_common(run, suppress=True)
+    check = commands.add_parser("check", help=_("check a lab's code; exit status 0 when it passes"))
+    check.add_argument("lesson_id", metavar="ID", type=_lesson_id)
+    check.add_argument("file", metavar="FILE", nargs="?",
+                       help=_("the file to check (default: the lab's file in your workspace)"))
+    check.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
+                       help=_("language of the lessons and the interface"))
     serve = commands.add_parser("serve", help=_("the tutorial in a web browser (read the warning it prints)"))
     serve.add_argument("--host", default=DEFAULT_HOST,
                        help=_("address to listen on (default: %(default)s, this computer only)"))
@@ -146,6 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         chosen = lang if normalize(_flag_language(argv)) else None  # else each tab chooses as `gradtour` does
         return serve(args.host, args.port, lang=chosen, device=args.device)
+    if args.command == "check":
+        from lessons.lab_headless import check_command
+
+        return check_command(args.lesson_id, args.file, gettext_ui=_, gettext_lessons=lesson_gettext(),
+                             out=sys.stdout)
     if args.command == "run":
         from lessons.headless import run_command
 
@@ -181,6 +192,8 @@ def _show(lesson_id: str) -> int:
     total = len(catalog.LESSON_IDS)
     console.print(f"{lesson.id} · {gettext(lesson.title)}  ({lesson.index + 1} / {total})", style="bold")
     for block in lesson.blocks:
+        if block.hidden:  # a lab's hints and solution: revealed in the app, on request
+            continue
         console.print()
         if block.kind == "code" and not terminal:
             # Piped code stays copyable: never wrapped, never indented.
