@@ -23,8 +23,12 @@ plotext sees them (its C kernel takes doubles, and it raises on a log of zero):
   plotext's own log scale shows no ticks across very wide ranges;
 * finite values beyond ±1e300 are clamped to it, so that a span never
   overflows to inf;
-* limits and ticks are chosen here, padding a zero-width range (one point, a
-  flat curve), and fitting tick labels to the space so they never overlap.
+* limits and ticks are chosen here: a spec's `ylim` fixes the y range (plotext
+  clips what lies outside at the frame); otherwise a zero-width range (one
+  point, a flat curve) is padded. Ticks are round (1, 2, 2.5 or 5 times a
+  power of ten, whole numbers when every x is), at least two per axis and
+  three on a log axis spanning a decade wherever the rows allow, and fitted
+  to the space so their labels never overlap.
 
 plotext keeps its figure in module-global state, so every draw happens under
 one lock, starts from `figure.clear()`, and leaves nothing behind that a
@@ -35,16 +39,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 from rich.cells import cell_len, set_cell_size
 
-from lessons.chartdata import PanelData, SeriesReadout
+from lessons.chartdata import PanelData, SeriesReadout, to_float
 from lessons.i18n import N_
 
 __all__ = [
@@ -137,7 +142,10 @@ def format_tick(value: float, step: float) -> str:
     if magnitude <= abs(step) * 1e-6:
         return "0"  # also the float residue, like 5.6e-17, of a tick meant to be 0
     if 1e-3 <= magnitude < 1e6:
-        return f"{value:.{_decimals(step)}f}"
+        text = f"{value:.{_decimals(step)}f}"
+        # Shortest exact form ("0.5", "1" beside "0.25"): distinct, and narrow,
+        # which leaves a small canvas more columns to plot in.
+        return text.rstrip("0").rstrip(".") if "." in text else text
     scale = 10.0 ** math.floor(math.log10(magnitude))
     mantissa, _, exponent = f"{value:.{min(4, _decimals(step / scale))}e}".partition("e")
     if "." in mantissa:
@@ -146,46 +154,43 @@ def format_tick(value: float, step: float) -> str:
     return _compact_exponent(f"{mantissa}e{exponent}")
 
 
-def _power_label(exponent: float) -> str:
-    """The label of 10**exponent, where exponent is a whole number."""
-    k = round(exponent)
-    if -3 <= k <= 4:
-        return f"{10.0**k:g}"
-    return f"1e{k}"
+#: Round tick steps are these times a power of ten.
+_NICE_FACTORS = (1.0, 2.0, 2.5, 5.0)
+#: Mantissas of the ticks on a log axis too short for decades, sparsest first.
+_LOG_MANTISSAS = ((1, 3), (1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9))
+#: Decade strides on a log axis too tall for every decade (1e0, 1e3, 1e6 for 3).
+_DECADE_FACTORS = (1, 2, 3, 5)
 
 
-def _nice_step(raw: float) -> float:
-    exponent = math.floor(math.log10(raw))
-    base = 10.0**exponent
-    for factor in (1, 2, 2.5, 5, 10):
-        if factor * base >= raw * (1 - 1e-9):
-            return factor * base
-    return 10 * base
+def _nice_steps(least: float, integer: bool = False) -> Iterator[float]:
+    """Round steps, from the smallest one of at least `least` upwards.
+
+    On an integer axis (steps, epochs) only whole steps: a tick at 0.5
+    epochs names a point that does not exist.
+    """
+    if integer:
+        least = max(least, 1.0)
+    if not 0 < least < math.inf:
+        return
+    exponent = math.floor(math.log10(least))
+    while exponent <= 308:
+        base = 10.0**exponent
+        for factor in _NICE_FACTORS:
+            step = factor * base
+            if not math.isfinite(step):
+                return
+            if step >= least * (1 - 1e-9) and not (integer and step % 1):
+                yield step
+        exponent += 1
 
 
-def _nice_ticks(lo: float, hi: float, count: int) -> tuple[list[float], float]:
-    """At most `count` round positions within [lo, hi], and their spacing."""
-    span = hi - lo
-    if count < 1 or not span > 0:
-        return [], 0.0
-    step = _nice_step(span / count)
-    if not 0 < step < math.inf:
-        return [], 0.0
-    while True:
-        first = math.ceil(lo / step - 1e-9)
-        ticks = []
-        i = first
-        while i * step <= hi + step * 1e-9 and len(ticks) <= count:
-            ticks.append(i * step)
-            i += 1
-        if len(ticks) <= count:
-            break
-        step = _nice_step(step * 1.01)
-    if not ticks:
-        # A step wider than the whole range (room for one tick only): the
-        # middle of the range is the one label worth showing.
-        return [(lo + hi) / 2], span
-    return ticks, step
+def _multiples(lo: float, hi: float, step: float, most: int) -> list[float] | None:
+    """The multiples of `step` within [lo, hi]; None when there are more than `most`."""
+    first = math.ceil(lo / step - 1e-9)
+    last = math.floor(hi / step + 1e-9)
+    if last - first + 1 > most:
+        return None
+    return [k * step for k in range(first, last + 1)]
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,124 @@ class _Axis:
     hi: float
     ticks: tuple[float, ...]
     labels: tuple[str, ...]
+
+    @property
+    def widest(self) -> int:
+        return max((len(label) for label in self.labels), default=0)
+
+
+Fits = Callable[[_Axis], bool]
+
+
+def _bare(lo: float, hi: float) -> _Axis:
+    return _Axis(lo, hi, (), ())
+
+
+def _stepped(lo: float, hi: float, ticks: Sequence[float], step: float) -> _Axis:
+    return _Axis(lo, hi, tuple(ticks), tuple(format_tick(t, step) for t in ticks))
+
+
+def _linear_axis(lo: float, hi: float, most: int, fits: Fits, *, integer: bool = False,
+                 movable: tuple[bool, bool] = (True, True)) -> _Axis:
+    """Evenly spaced round ticks on [lo, hi]: at least two, at most `most`, all that `fits` accepts.
+
+    When fewer than two round values lie within the range (a narrow range,
+    few rows), the ends that `movable` allows widen to the round values
+    around the data: two round labels say more than one odd one.
+    """
+    span = hi - lo
+    if most < 1 or not 0 < span < math.inf:
+        return _bare(lo, hi)
+    single = None
+    for step in _nice_steps(span / most, integer):
+        ticks = _multiples(lo, hi, step, most)
+        if ticks is None:
+            continue
+        axis = _stepped(lo, hi, ticks, step)
+        if len(ticks) >= 2:
+            if fits(axis):
+                return axis
+            continue
+        single = axis if ticks and fits(axis) else None
+        break
+    if most >= 2 and any(movable):
+        # A handful of steps: beyond them the data would shrink to a sliver.
+        for step in itertools.islice(_nice_steps(span / (most - 1), integer), 6):
+            wide_lo = math.floor(lo / step + 1e-9) * step if movable[0] else lo
+            wide_hi = math.ceil(hi / step - 1e-9) * step if movable[1] else hi
+            ticks = _multiples(wide_lo, wide_hi, step, most)
+            if ticks is not None and len(ticks) >= 2:
+                axis = _stepped(wide_lo, wide_hi, ticks, step)
+                if fits(axis):
+                    return axis
+    return single or _bare(lo, hi)
+
+
+def _log_label(mantissa: float, exponent: int) -> str:
+    """The label of mantissa × 10**exponent: plain digits near 1, else "2e-5"."""
+    if -3 <= exponent <= 4:
+        return f"{mantissa * 10.0**exponent:g}"
+    return f"{mantissa:g}e{exponent}"
+
+
+def _decade_strides(decades: int) -> Iterator[int]:
+    """1, 2, 3, 5, 10, 20, 30, 50, … up to the first that leaves one decade."""
+    base = 1
+    while True:
+        for factor in _DECADE_FACTORS:
+            yield factor * base
+            if factor * base >= decades:
+                return
+        base *= 10
+
+
+def _log_candidates(lo: float, hi: float, most: int) -> Iterator[tuple[list[float], list[str]]]:
+    """Tick sets for a log10 axis [lo, hi], in order of preference.
+
+    Decades first, densest first; a stride is tried aligned to its multiples
+    (1, 1e3, 1e6) and then from the lowest decade, so three decades still
+    show on a short canvas. Then, for a range of few decades, 1-3 and 1-2-5
+    sequences; last, for less than a decade, round values of y itself.
+    """
+    first, last = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
+    decades = list(range(first, last + 1))
+    for stride in _decade_strides(len(decades)) if decades else ():
+        aligned = [k for k in decades if k % stride == 0]
+        for chosen in (aligned, decades[::stride]):
+            if chosen:
+                yield [float(k) for k in chosen], [_log_label(1, k) for k in chosen]
+    if hi - lo <= most:
+        for mantissas in _LOG_MANTISSAS:
+            ticks, labels = [], []
+            for k in range(first - 1, last + 1):
+                for m in mantissas:
+                    t = math.log10(m) + k
+                    if lo - 1e-9 <= t <= hi + 1e-9:
+                        ticks.append(t)
+                        labels.append(_log_label(m, k))
+            yield ticks, labels
+    if hi - lo < 1:
+        low, high = 10.0**lo, 10.0**hi
+        for step in itertools.islice(_nice_steps((high - low) / most), 8):
+            values = [v for v in _multiples(low, high, step, most) or () if v > 0]
+            yield [math.log10(v) for v in values], [format_tick(v, step) for v in values]
+
+
+def _log_axis(lo: float, hi: float, most: int, fits: Fits) -> _Axis:
+    """Ticks on a log10 axis: three where the data span a decade and rows allow, else two, else what fits."""
+    need = min(most, 3 if hi - lo >= 1 - 1e-9 else 2)
+    best = None
+    for ticks, labels in _log_candidates(lo, hi, most):
+        if not ticks or len(ticks) > most:
+            continue
+        axis = _Axis(lo, hi, tuple(ticks), tuple(labels))
+        if not fits(axis):
+            continue
+        if len(ticks) >= need:
+            return axis
+        if best is None or len(ticks) > len(best.ticks):
+            best = axis
+    return best or _bare(lo, hi)
 
 
 def _limits(values: Iterable[float], log: bool) -> tuple[float, float]:
@@ -209,45 +332,60 @@ def _limits(values: Iterable[float], log: bool) -> tuple[float, float]:
         # One point, or a flat curve: give it a band around its value, so it
         # is drawn mid-height with ticks that say what the value is. Spans
         # near the float minimum count as flat: dividing them underflows.
-        pad = 0.5 if log else abs(lo) * 0.1
+        if log:
+            return lo - 0.5, hi + 0.5
+        pad = abs(lo) * 0.1
         if pad < _TINY:
-            pad = 1.0
+            # Zero (a loss at its minimum, an accuracy before the first
+            # right answer): 0 to 1 shows it without inventing negatives.
+            return lo, lo + 1.0
         lo, hi = lo - pad, hi + pad
     return lo, hi
 
 
-def _axis(lo: float, hi: float, count: int, log: bool) -> _Axis:
-    if log:
-        decades = [float(k) for k in range(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1)]
-        if len(decades) < 2 and count > 1:
-            # Within about a decade (one point, a flat curve) the decades give
-            # one label at most; round values of y itself say more.
-            try:
-                ticks, step = _nice_ticks(10**lo, 10**hi, count)
-            except OverflowError:
-                ticks, step = [], 0.0
-            ticks = [t for t in ticks if t > 0]
-            if len(ticks) > len(decades):
-                return _Axis(lo, hi, tuple(math.log10(t) for t in ticks), tuple(format_tick(t, step or t) for t in ticks))
-        # Decades on a round stride read 1e-30, 1e-20, … rather than an
-        # irregular series.
-        stride = max(1, math.ceil(_nice_step(len(decades) / max(1, count)))) if decades else 1
-        chosen = [k for k in decades if round(k) % stride == 0][:count] or decades[:1]
-        return _Axis(lo, hi, tuple(chosen), tuple(_power_label(k) for k in chosen))
-    ticks, step = _nice_ticks(lo, hi, count)
-    return _Axis(lo, hi, tuple(ticks), tuple(format_tick(t, step or abs(t) or 1.0) for t in ticks))
+def _ylim(spec: Mapping[str, Any], log: bool) -> tuple[float | None, float | None]:
+    """The spec's fixed y range ends (log10 on a log axis); None where open or unusable.
+
+    A lesson file is hand-written, so a bad `ylim` is ignored rather than fatal.
+    """
+    raw = spec.get("ylim")
+    if not isinstance(raw, (list, tuple)) or len(raw) != 2:
+        return None, None
+    ends: list[float | None] = []
+    for value in raw:
+        number = math.nan if value is None or isinstance(value, str) else to_float(value)
+        if not math.isfinite(number) or (log and number <= 0):
+            ends.append(None)
+        else:
+            ends.append(math.log10(number) if log else _clamp(number))
+    lo, hi = ends
+    if lo is not None and hi is not None and not lo < hi:
+        return None, None
+    return lo, hi
 
 
-def _fit_x_axis(lo: float, hi: float, plot_width: int) -> _Axis:
+def _y_limits(values: Iterable[float], log: bool, fixed: tuple[float | None, float | None]) -> tuple[float, float]:
+    lo, hi = _limits(values, log)
+    fixed_lo, fixed_hi = fixed
+    if fixed_lo is not None:
+        lo = fixed_lo
+        if not hi > lo:
+            # All the data below a fixed floor: a unit (or decade) above it.
+            hi = lo + 1.0
+    if fixed_hi is not None:
+        hi = fixed_hi
+        if not lo < hi:
+            lo = hi - 1.0
+    return lo, hi
+
+
+def _fit_x_axis(lo: float, hi: float, plot_width: int, integer: bool) -> _Axis:
     """As many x ticks as fit side by side, each label with a cell to spare."""
-    count = min(7, max(1, plot_width // 4))
-    while count >= 1:
-        axis = _axis(lo, hi, count, log=False)
-        widest = max((len(label) for label in axis.labels), default=0)
-        if len(axis.ticks) * (widest + 1) <= plot_width:
-            return axis
-        count -= 1
-    return _Axis(lo, hi, (), ())
+
+    def fits(axis: _Axis) -> bool:
+        return len(set(axis.labels)) == len(axis.labels) and len(axis.ticks) * (axis.widest + 1) <= plot_width
+
+    return _linear_axis(lo, hi, min(7, max(2, plot_width // 4)), fits, integer=integer)
 
 
 # ---------------------------------------------------------------- series
@@ -416,27 +554,24 @@ def _finish(figure: Any, x: _Axis, y: _Axis, color: bool) -> str:
     return figure.build().string(colorless=not color)
 
 
-def _spread(axis: _Axis, rows: int) -> _Axis:
-    """Drop ticks that would share a row (plotext overprints them) or crowd one."""
-    gap = 2 if rows >= 6 else 1
-    kept: list[tuple[float, str]] = []
-    last_row = None
-    for tick, label in zip(axis.ticks, axis.labels):
-        row = round((tick - axis.lo) / (axis.hi - axis.lo) * (rows - 1)) if axis.hi > axis.lo else 0
-        if last_row is None or row - last_row >= gap:
-            kept.append((tick, label))
-            last_row = row
-    return _Axis(axis.lo, axis.hi, tuple(t for t, _ in kept), tuple(label for _, label in kept))
-
-
-def _y_axis(lo: float, hi: float, height: int, width: int, log: bool) -> _Axis:
+def _y_axis(lo: float, hi: float, height: int, width: int, log: bool, movable: tuple[bool, bool] = (True, True)) -> _Axis:
     # The rows inside the frame, less the x tick row.
     rows = max(1, height - 3)
-    axis = _spread(_axis(lo, hi, max(1, min(5, (rows + 1) // 2)), log), rows)
-    widest = max((len(label) for label in axis.labels), default=0)
-    if width - widest - 2 < 2:
-        return _Axis(lo, hi, (), ())
-    return axis
+    most = min(5, max(2, (rows + 2) // 2)) if rows >= 2 else 1
+    # plotext overprints ticks that share a row; a free row between labels
+    # reads better wherever there is room for one.
+    gap = 2 if rows >= 6 else 1
+
+    def fits(axis: _Axis) -> bool:
+        if width - axis.widest - 2 < 2 or len(set(axis.labels)) < len(axis.labels):
+            return False
+        scale = (rows - 1) / (axis.hi - axis.lo)
+        places = [round((t - axis.lo) * scale) for t in axis.ticks]
+        return all(b - a >= gap for a, b in zip(places, places[1:]))
+
+    if log:
+        return _log_axis(lo, hi, most, fits)
+    return _linear_axis(lo, hi, most, fits, movable=movable)
 
 
 def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previous: PanelData | None,
@@ -456,11 +591,13 @@ def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previou
         layers.append(_Layer(xs, ys, series_color(index), _glyph(index)))
     layers = [layer for layer in layers if layer.xs]
 
+    ylim = _ylim(spec, log)
     x_lo, x_hi = _limits((x for layer in layers for x in layer.xs), log=False)
-    y_lo, y_hi = _limits((y for layer in layers for y in layer.ys), log)
-    y_axis = _y_axis(y_lo, y_hi, height, width, log)
-    label_width = max((len(label) for label in y_axis.labels), default=0)
-    x_axis = _fit_x_axis(x_lo, x_hi, width - label_width - 2)
+    y_lo, y_hi = _y_limits((y for layer in layers for y in layer.ys), log, ylim)
+    y_axis = _y_axis(y_lo, y_hi, height, width, log, movable=(ylim[0] is None, ylim[1] is None))
+    # Steps and epochs are whole numbers: a tick between two of them names nothing.
+    integer = all(x.is_integer() for layer in layers for x in layer.xs)
+    x_axis = _fit_x_axis(x_lo, x_hi, width - y_axis.widest - 2, integer)
 
     figure = _start(plotext, width, height)
     for layer in layers:
@@ -489,21 +626,22 @@ def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: i
         positions.append(i + 1.0)
         heights.append(math.log10(value) if log else min(_CLAMP, max(-_CLAMP, value)))
 
+    ylim = _ylim(spec, log)
     if log:
-        # Bars rise from the decade below the smallest one, so even that bar
-        # has a height: heights and ticks are drawn relative to that decade.
-        lo, hi = _limits(heights, log=True)
-        base = math.ceil(lo) - 1
+        # Bars rise from the decade below the smallest one (or from a fixed
+        # floor), so even that bar has a height: heights and ticks are drawn
+        # relative to that base.
+        lo, hi = _y_limits(heights, True, ylim)
+        base = lo if ylim[0] is not None else math.ceil(lo) - 1
         axis = _y_axis(base, hi, height, width, log=True)
         y_axis = _Axis(0.0, hi - base, tuple(t - base for t in axis.ticks), axis.labels)
         heights = [h - base for h in heights]
     else:
-        lo, hi = _limits([0.0, *heights], log=False)
-        y_axis = _y_axis(lo, hi, height, width, log=False)
+        lo, hi = _y_limits([0.0, *heights], False, ylim)
+        y_axis = _y_axis(lo, hi, height, width, log=False, movable=(ylim[0] is None, ylim[1] is None))
 
     count = len(panel.bar_values)
-    label_width = max((len(label) for label in y_axis.labels), default=0)
-    plot_width = width - label_width - 2
+    plot_width = width - y_axis.widest - 2
     names = [_bar_axis_label(label, i) for i, label in enumerate(panel.bar_labels)]
     if sum(len(name) + 1 for name in names) > plot_width:
         names = [str(i + 1) for i in range(count)]

@@ -231,7 +231,7 @@ def test_any_values_at_any_size_never_raise(ys, xs_random, log, bars, width, hei
 @pytest.mark.parametrize(
     "value, step, label",
     [
-        (0.25, 0.25, "0.25"), (0.5, 0.25, "0.50"), (100, 50, "100"), (5e29, 5e29, "5e29"),
+        (0.25, 0.25, "0.25"), (0.5, 0.25, "0.5"), (1.0, 0.25, "1"), (0.001, 0.0001, "0.001"), (100, 50, "100"), (5e29, 5e29, "5e29"),
         (1e30, 5e29, "1e30"), (1.5e30, 5e29, "1.5e30"), (-5e29, 5e29, "-5e29"), (1e-30, 1e-30, "1e-30"),
         (2.5e-5, 2.5e-5, "2.5e-5"), (5.55e-17, 0.1, "0"), (1.000125, 0.000025, "1.000125"),
     ],
@@ -313,3 +313,155 @@ def test_bar_readout_names_each_bar():
     spec, panel = EDGE_CASES["bars log with zero, nan and CJK labels"]
     text = render_panel_text(spec, panel, 80, lambda m: m)
     assert "动量: 0" in text and "Adam: nan" in text and "x: 1e-30" in text
+
+
+# ---------------------------------------------------------------- ticks a learner can read
+
+
+def y_labels(canvas: str) -> list[str]:
+    return [line.split("┤")[0].strip() for line in visible_lines(canvas) if "┤" in line]
+
+
+def x_labels(canvas: str) -> list[str]:
+    return visible_lines(canvas)[-1].split()
+
+
+def lr_sweep(steps: int = 20) -> PanelData:
+    """Lesson 8.3's loss curves, (w - 5)^2 from w = 0 at each learning rate, with its exact zeros."""
+    panel = PanelData()
+    for lr in (0.01, 0.1, 0.5, 0.9, 1.0, 1.1):
+        w, losses = 0.0, []
+        for _ in range(steps):
+            losses.append((w - 5) ** 2)
+            w -= lr * 2 * (w - 5)
+        panel.add_points(f"LR={lr}", list(range(steps)), losses)
+    return panel
+
+
+def is_round(label: str) -> bool:
+    """At most two significant digits (1, 2, 5, 30, 0.002, 1e-30): what a log axis labels."""
+    mantissa = f"{abs(float(label)):.6e}".split("e")[0].rstrip("0").rstrip(".")
+    return len(mantissa.replace(".", "")) <= 2
+
+
+def assert_round_steps(labels: list[str]) -> None:
+    """Evenly spaced multiples of a step of 1, 2, 2.5 or 5 times a power of ten."""
+    values = [float(label) for label in labels]
+    gaps = [a - b for a, b in zip(values, values[1:])]
+    step = gaps[0]
+    assert all(math.isclose(gap, step, rel_tol=1e-6) for gap in gaps), labels
+    mantissa = float(f"{step:.6e}".split("e")[0])
+    assert mantissa in (1, 2, 2.5, 5), labels
+    assert all(math.isclose(v / step, round(v / step), abs_tol=1e-6) for v in values), labels
+
+
+@pytest.mark.parametrize("height", [5, 6, 7, 8, 10, 12, 16])
+def test_log_axis_spanning_decades_labels_at_least_two_ticks_and_three_where_rows_allow(height):
+    canvas = render_canvas(LOG, lr_sweep(), 40, height, color=False)
+    labels = y_labels(canvas)
+    rows = height - 3
+    assert len(labels) >= (3 if rows >= 4 else 2), labels
+    assert len(set(labels)) == len(labels)
+    assert all(is_round(label) for label in labels), labels
+
+
+@pytest.mark.parametrize("ys", [[0.3, 4.0], [0.5, 3.0], [1e-8, 2e-7], [0.9, 1.1]])
+def test_log_axis_within_a_decade_or_two_still_has_ticks(ys):
+    canvas = render_canvas(LOG, panel_with(("a", [0, 1], ys)), 40, 12, color=False)
+    labels = y_labels(canvas)
+    decades = math.log10(ys[1] / ys[0])
+    assert len(labels) >= (3 if decades >= 1 else 2), labels
+    values = [float(label) for label in labels]
+    assert all(ys[0] * 0.999 <= v <= ys[1] * 1.001 for v in values), labels
+
+
+@pytest.mark.parametrize("height", [5, 6, 7, 8, 12])
+@pytest.mark.parametrize("ys", [[0.0, 4.27248], [1.0, 4.994, 4.78], [0.27, 0.33], [-3.0, 1000.0], [0.001, 0.0012]])
+def test_linear_axis_labels_at_least_two_round_ticks(height, ys):
+    canvas = render_canvas(LINEAR, panel_with(("a", list(range(len(ys))), ys)), 40, height, color=False)
+    labels = y_labels(canvas)
+    assert len(labels) >= 2, labels
+    assert_round_steps(labels)
+
+
+def test_tick_labels_are_rounded_not_raw_data():
+    canvas = render_canvas(LINEAR, panel_with(("w", [1, 2, 3], [0.0, 2.0, 4.27248])), 40, 5, color=False)
+    assert "4.27248" not in canvas
+    assert len(y_labels(canvas)) >= 2
+
+
+@pytest.mark.parametrize("xs", [[0, 1], [5], [1, 2, 3], list(range(20)), [0, 3]])
+def test_whole_number_x_values_get_whole_number_ticks(xs):
+    canvas = render_canvas(LINEAR, panel_with(("a", xs, [1.0] * len(xs))), 60, 10, color=False)
+    labels = x_labels(canvas)
+    assert len(labels) >= 2, labels
+    assert all(label.lstrip("-").isdigit() for label in labels), labels
+
+
+def test_fractional_x_values_may_have_fractional_ticks():
+    canvas = render_canvas(LINEAR, panel_with(("a", [0, 0.5, 1], [1.0, 2.0, 3.0])), 60, 10, color=False)
+    assert any("." in label for label in x_labels(canvas))
+
+
+def test_all_zero_curve_gets_a_zero_to_one_axis_not_minus_one():
+    canvas = render_canvas(LINEAR, EDGE_CASES["all zero"][1], 40, 12, color=False)
+    values = [float(label) for label in y_labels(canvas)]
+    assert min(values) == 0 and max(values) <= 1, values
+
+
+def test_flat_curve_is_padded_by_a_tenth_of_its_value():
+    canvas = render_canvas(LINEAR, EDGE_CASES["all equal"][1], 40, 12, color=False)
+    values = [float(label) for label in y_labels(canvas)]
+    assert 1.8 <= min(values) < 2 < max(values) <= 2.2, values
+
+
+ACCURACY = {"title": "Accuracy", "x": "epoch", "y": "accuracy", "ylim": [0, 1]}
+
+
+def test_ylim_fixes_the_y_range():
+    canvas = render_canvas(ACCURACY, panel_with(("val", [0, 1, 2], [0.52, 0.61, 0.63])), 40, 12, color=False)
+    labels = y_labels(canvas)
+    assert labels[0] == "1" and labels[-1] == "0", labels
+    # A fixed range still gets round ticks in between.
+    assert len(labels) >= 3
+
+
+def test_ylim_clips_points_outside_to_the_frame():
+    panel = panel_with(("val", [0, 1, 2, 3], [-0.5, 0.5, 1.5, 0.5]))
+    for color in (True, False):
+        canvas = render_canvas(ACCURACY, panel, 40, 12, color=color)
+        assert_shape(canvas, 40, 12)
+        assert_drawn(canvas)
+        assert y_labels(canvas)[0] == "1" and y_labels(canvas)[-1] == "0"
+
+
+def test_ylim_with_one_open_end_and_on_a_log_axis():
+    open_top = dict(LINEAR, ylim=[0, None])
+    labels = y_labels(render_canvas(open_top, panel_with(("a", [0, 1], [3.0, 7.0])), 40, 12, color=False))
+    assert labels[-1] == "0" and float(labels[0]) >= 6
+    log = dict(LOG, ylim=[1e-4, 10])
+    labels = y_labels(render_canvas(log, panel_with(("a", [0, 1], [0.5, 0.2])), 40, 12, color=False))
+    assert labels[-1] == "1e-4" and all(1e-4 <= float(label) <= 10 for label in labels), labels
+
+
+@pytest.mark.parametrize("ylim", [[1, 0], [0, 0], "0 1", [0], ["a", "b"], [float("nan"), None], None, [1, 2, 3]])
+def test_unusable_ylim_is_ignored(ylim):
+    spec = dict(LINEAR, ylim=ylim)
+    panel = panel_with(("a", [0, 1], [3.0, 7.0]))
+    canvas = render_canvas(spec, panel, 40, 12, color=False)
+    assert_drawn(canvas)
+    values = [float(label) for label in y_labels(canvas)]
+    assert min(values) >= 3 and max(values) <= 7, values
+
+
+def test_log_ylim_that_is_not_positive_is_ignored_at_that_end():
+    spec = dict(LOG, ylim=[0, 10])
+    labels = y_labels(render_canvas(spec, panel_with(("a", [0, 1], [0.01, 1.0])), 40, 12, color=False))
+    assert labels[0] == "10" and float(labels[-1]) >= 0.01, labels
+
+
+def test_ylim_on_bars():
+    panel = PanelData()
+    panel.set_bars(["100", "1000"], [0.4, 0.8])
+    canvas = render_canvas(dict(BAR, ylim=[0, 1]), panel, 40, 12, color=False)
+    assert y_labels(canvas)[0] == "1" and y_labels(canvas)[-1] == "0"
