@@ -121,6 +121,8 @@ def format_number(value: float | None) -> str:
     """A readout number: four significant digits, short exponents, nan/inf as words."""
     if value is None:
         return "–"
+    if value == 0:
+        return "0"  # not "-0": a loss that reached its minimum is 0, whatever its sign bit
     if math.isnan(value):
         return "nan"
     if math.isinf(value):

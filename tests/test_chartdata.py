@@ -191,3 +191,14 @@ def test_to_float():
     assert math.isnan(to_float(object()))
     assert to_float("1e999") == math.inf
     assert math.isnan(to_float(10**400))  # an int too big for a float
+
+
+def test_readout_keeps_zero_and_negative_values_a_log_axis_cannot_draw():
+    # The chart drops y <= 0 on a log axis; the readout must still quote them.
+    data = ChartData(["loss"])
+    data.apply(points("LR=0.5", [0, 1, 2], [25.0, 0.0, 0.0]))
+    data.apply(points("shifted", [0, 1], [1.0, -2.0]))
+    half, shifted = data.readout("loss")
+    assert (half.last, half.min) == (0.0, 0.0)
+    assert (shifted.last, shifted.min) == (-2.0, -2.0)
+    assert data.panels["loss"].series["LR=0.5"].ys == [25.0, 0.0, 0.0]

@@ -465,3 +465,19 @@ def test_ylim_on_bars():
     panel.set_bars(["100", "1000"], [0.4, 0.8])
     canvas = render_canvas(dict(BAR, ylim=[0, 1]), panel, 40, 12, color=False)
     assert y_labels(canvas)[0] == "1" and y_labels(canvas)[-1] == "0"
+
+
+# ---------------------------------------------------------------- readouts and legends
+
+
+def test_negative_zero_reads_as_zero():
+    assert format_number(-0.0) == "0"
+    assert format_number(0.0) == "0"
+
+
+def test_readout_quotes_the_last_value_even_when_a_log_axis_cannot_draw_it():
+    panel = lr_sweep()
+    text = render_panel_text(LOG, panel, 80, lambda m: m)
+    assert "LR=0.5: last 0, min 0" in text
+    canvas = render_canvas(LOG, panel, 80, 14, color=False)
+    assert_drawn(canvas)
