@@ -49,7 +49,7 @@ from typing import Any, Union
 
 from rich.cells import cell_len, set_cell_size
 
-from lessons.chartdata import PanelData, SeriesReadout, to_float
+from lessons.chartdata import PanelData, Series, SeriesReadout, to_float
 from lessons.i18n import N_
 
 __all__ = [
@@ -95,6 +95,9 @@ _READOUT_EMPTY = N_("{name}: no data yet")
 _READOUT_BAR = N_("{name}: {value}")
 #: Between readout items; translated because Chinese punctuation differs.
 _READOUT_SEPARATOR = N_("; ")
+#: A legend entry whose curve lies exactly under another one, which is drawn
+#: later and so is the only one seen.
+_SAME_AS = N_("{name} (same as {other})")
 
 _CLAMP = 1e300
 _TINY = 1e-250
@@ -663,11 +666,17 @@ def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: i
 
 @dataclass(frozen=True)
 class Captions:
-    """The text around a canvas, each line at most `width` cells wide."""
+    """The text around a canvas, each line at most `width` cells wide.
+
+    `keys` is one line naming every series, cut with "…" if it must be, for
+    when there is room for one legend line only; it is empty with fewer than
+    two series, where colour tells nothing apart.
+    """
 
     title: Line
     legend: tuple[Line, ...]
     readout: tuple[Line, ...]
+    keys: Line = ()
 
 
 def plain(line: Line) -> str:
@@ -697,7 +706,11 @@ def crop(spans: Sequence[Span], width: int) -> Line:
     return tuple(out)
 
 
-def _pack(chunks: Iterable[Sequence[Span]], width: int, gap: str = "  ") -> tuple[Line, ...]:
+#: Between legend entries.
+_GAP = "  "
+
+
+def _pack(chunks: Iterable[Sequence[Span]], width: int, gap: str = _GAP) -> tuple[Line, ...]:
     """Chunks side by side, wrapped onto new lines by cells; a chunk never splits."""
     lines: list[list[Span]] = []
     used = 0
@@ -731,6 +744,33 @@ def legend_keys(spec: Mapping[str, Any] | None, panel: PanelData | None, gettext
     return [(key, _display_name(key, spec, gettext), index, key in panel.diverged) for key, index in _display_order(spec, panel)]
 
 
+def _same_points(a: Series, b: Series) -> bool:
+    """Whether two series draw the same curve: same x, y equal to float32 precision.
+
+    float32 because demos compute in it: two runs that agree mathematically
+    (lesson 8.3's LR=0.1 and LR=0.9) differ there in the last bit.
+    """
+    if len(a) != len(b) or not len(a) or not math.isclose(a.last or 0.0, b.last or 0.0, rel_tol=1e-5):
+        return False
+    return a.xs == b.xs and all(math.isclose(p, q, rel_tol=1e-5) for p, q in zip(a.ys, b.ys))
+
+
+def _hidden_under(spec: Mapping[str, Any], panel: PanelData) -> dict[str, str]:
+    """Series whose whole curve is covered by a later one: key → the key on top.
+
+    Curves are drawn in legend order, so the last of a set of identical ones
+    is the one seen; every earlier one is named after it.
+    """
+    order = [key for key, _ in _display_order(spec, panel)]
+    hidden = {}
+    for i, key in enumerate(order):
+        for later in reversed(order[i + 1:]):
+            if _same_points(panel.series[key], panel.series[later]):
+                hidden[key] = later
+                break
+    return hidden
+
+
 def _has_points(panel: PanelData | None) -> bool:
     return panel is not None and any(len(series) for series in panel.series.values())
 
@@ -758,26 +798,47 @@ def captions(
     title = gettext(str(spec["title"])) if spec.get("title") else ""
 
     chunks: list[list[Span]] = []
-    bar = _is_bar(spec, panel)
-    if not bar:
-        for key, name, index, diverged in legend_keys(spec, panel, gettext):
+    series_count = 0
+    if not _is_bar(spec, panel):
+        keys = legend_keys(spec, panel, gettext)
+        series_count = len(keys)
+        hidden = _hidden_under(spec, panel)
+        for key, name, index, diverged in keys:
+            if key in hidden:
+                # Colour cannot show a curve that another one covers; words can.
+                name = ui_gettext(_SAME_AS).format(name=name, other=_display_name(hidden[key], spec, gettext))
             chunk: list[Span] = [(KEY_GLYPH if color else _glyph(index), series_color(index)), (" " + name, None)]
             if diverged:
                 chunk.append((" " + ui_gettext(_DIVERGED), "diverged"))
             chunks.append(chunk)
         if _has_points(previous):
             chunks.append([(KEY_GLYPH if color else PREVIOUS_GLYPH, "previous"), (" " + ui_gettext(_PREVIOUS), "previous")])
+    key_chunks = list(chunks)
     y_name = _axis_name(spec, "y", gettext)
     if _is_log(spec):
         y_name = ui_gettext(_LOG_TEXT).format(axis=y_name)
     chunks.append([(f"x: {_axis_name(spec, 'x', gettext)}", "axis")])
     chunks.append([(f"y: {y_name}", "axis")])
 
+    legend = _pack(chunks, width)
     return Captions(
         title=crop([(title, "title")], width),
-        legend=_pack(chunks, width),
+        legend=legend,
         readout=_pack(_readout_chunks(spec, panel, gettext, ui_gettext), width, gap=ui_gettext(_READOUT_SEPARATOR)),
+        keys=_keys_line(key_chunks, legend, width) if series_count >= 2 else (),
     )
+
+
+def _keys_line(chunks: list[list[Span]], legend: tuple[Line, ...], width: int) -> Line:
+    """Every legend key on one line: the legend's first line if it holds them all, else cut to fit."""
+    if len(_pack(chunks, width)) == 1:
+        return legend[0]
+    spans: list[Span] = []
+    for chunk in chunks:
+        if spans:
+            spans.append((_GAP, None))
+        spans.extend(chunk)
+    return crop(spans, width)
 
 
 def _readout_chunks(spec: Mapping[str, Any], panel: PanelData, gettext: Gettext, ui_gettext: Gettext) -> list[list[Span]]:

@@ -481,3 +481,47 @@ def test_readout_quotes_the_last_value_even_when_a_log_axis_cannot_draw_it():
     assert "LR=0.5: last 0, min 0" in text
     canvas = render_canvas(LOG, panel, 80, 14, color=False)
     assert_drawn(canvas)
+
+
+def test_identical_curves_say_which_one_hides_the_other():
+    # 8.3: LR=0.1 and LR=0.9 have the same loss at every step (up to float32
+    # rounding), so LR=0.9, drawn later, covers LR=0.1 completely.
+    panel = lr_sweep()
+    panel.add_points("float32", list(range(20)), [y * (1 + 1e-6) for y in panel.series["LR=0.1"].ys])
+    legend = "\n".join(plain(line) for line in captions(LOG, panel, 200).legend)
+    assert "LR=0.1 (same as float32)" in legend
+    assert "LR=0.9 (same as float32)" in legend
+    assert "float32 (same" not in legend
+    assert "LR=0.01 (same" not in legend and "LR=1.0 (same" not in legend
+
+
+def test_curves_that_differ_somewhere_are_not_called_the_same():
+    panel = panel_with(("a", [0, 1, 2], [1.0, 2.0, 3.0]), ("b", [0, 1, 2], [1.0, 2.0, 3.1]),
+                       ("c", [0, 1], [1.0, 2.0]), ("d", [0, 1, 3], [1.0, 2.0, 3.0]))
+    legend = "\n".join(plain(line) for line in captions(LINEAR, panel, 200).legend)
+    assert "same as" not in legend
+
+
+def test_same_curve_note_is_translated():
+    panel = panel_with(("train", [0, 1], [1.0, 0.5]), ("val", [0, 1], [1.0, 0.5]))
+    same = {"{name} (same as {other})": "{name}（与 {other} 重合）"}
+    caps = captions(ZH_SPEC, panel, 80, zh, lambda m: same.get(m, zh_ui(m)))
+    legend = "\n".join(plain(line) for line in caps.legend)
+    assert "训练集（与 验证集 重合）" in legend
+
+
+@pytest.mark.parametrize("width", [80, 40, 24, 12])
+def test_keys_line_names_every_series_on_one_line(width):
+    panel = lr_sweep()
+    caps = captions(LOG, panel, width)
+    keys = plain(caps.keys)
+    assert cell_len(keys) <= width
+    if width >= 80:
+        assert all(f"LR={lr}" in keys for lr in (0.01, 0.1, 0.5, 0.9, 1.0, 1.1))
+    else:
+        assert keys.startswith("⣿ LR=0.01") and keys.endswith("…")
+
+
+def test_no_keys_line_for_a_single_series_or_bars():
+    assert captions(LINEAR, panel_with(("a", [0], [1.0])), 80).keys == ()
+    assert captions(*EDGE_CASES["bars"], 80).keys == ()
