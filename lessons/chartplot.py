@@ -54,8 +54,8 @@ from lessons.i18n import N_
 
 __all__ = [
     "PALETTE", "PREVIOUS_COLOR", "GLYPHS", "PREVIOUS_GLYPH", "KEY_GLYPH",
-    "Captions", "Line", "Span",
-    "captions", "crop", "format_number", "format_tick", "legend_keys",
+    "Arrangement", "Captions", "Line", "Span", "MIN_CANVAS_HEIGHT",
+    "arrange", "captions", "crop", "format_number", "format_tick", "legend_keys",
     "plain", "render_canvas", "render_panel_text", "series_color",
 ]
 
@@ -864,6 +864,57 @@ def _readout_chunks(spec: Mapping[str, Any], panel: PanelData, gettext: Gettext,
             text = ui_gettext(_READOUT).format(name=name, last=format_number(r.last), min=format_number(r.min))
             chunks.append([(text, "readout")])
     return chunks
+
+
+#: The smallest canvas worth drawing: the frame, two plotted rows and the x tick labels.
+MIN_CANVAS_HEIGHT = 5
+#: The canvas height reached before any caption line beyond the essential ones.
+ROOMY_CANVAS_HEIGHT = 8
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """Caption lines above and below a canvas of `canvas_height` lines (0: no canvas)."""
+
+    above: tuple[Line, ...]
+    canvas_height: int
+    below: tuple[Line, ...]
+
+
+def arrange(caps: Captions, width: int, height: int) -> Arrangement:
+    """What fits in `height` lines: the canvas first, then captions by importance.
+
+    In order: a whole canvas of MIN_CANVAS_HEIGHT (its x tick labels are
+    what make it readable) with, for two or more series, the keys line, as
+    colour alone must not tell curves apart; the title; the first readout
+    line; the canvas up to ROOMY_CANVAS_HEIGHT; the rest of the legend; the
+    rest of the readout; the remainder to the canvas. Too small for that
+    minimum, a panel shows its title and readout only: numbers say more than
+    a squashed plot.
+    """
+    height = max(0, int(height))
+    title = (caps.title,) if plain(caps.title) else ()
+    keys = (caps.keys,) if caps.keys else ()
+    if width < MIN_WIDTH or height < MIN_CANVAS_HEIGHT + len(keys):
+        readout = caps.readout[:height]
+        return Arrangement(title[: height - len(readout)], 0, readout)
+    room = height - MIN_CANVAS_HEIGHT - len(keys)
+    above = title[:room]
+    room -= len(above)
+    readout = caps.readout[: min(1, room)]
+    room -= len(readout)
+    legend = keys
+    if not legend and caps.legend and room:
+        # One series, or bars: the legend's line names the axes.
+        legend = caps.legend[:1]
+        room -= 1
+    canvas = MIN_CANVAS_HEIGHT + min(room, ROOMY_CANVAS_HEIGHT - MIN_CANVAS_HEIGHT)
+    room -= canvas - MIN_CANVAS_HEIGHT
+    if legend and len(caps.legend) - len(legend) <= room:
+        room -= len(caps.legend) - len(legend)
+        legend = caps.legend
+    more = caps.readout[len(readout): len(readout) + room] if readout else ()
+    return Arrangement(above, canvas + room - len(more), legend + readout + more)
 
 
 def render_panel_text(

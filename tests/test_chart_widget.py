@@ -8,6 +8,7 @@ import time
 
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
+from textual.containers import Container
 from textual.widgets import Static
 
 from tests.chart_samples import ZH_SPEC, zh, zh_ui
@@ -177,6 +178,73 @@ async def test_tiny_terminal_with_hostile_values():
         await pilot.resize_terminal(12, 12)
         await pilot.pause()
         assert all(cell_len(line) <= 12 for line in lines_of(panel))
+
+
+def sized_app(css: str, data: ChartData, *, chinese: bool = False, spec=ZH_SPEC) -> App:
+    """A ChartPanel inside a container, both sized by `css`, as the demo pane does."""
+
+    class Sized(App):
+        CSS_PATH = [CSS_PATH]
+        CSS = css
+
+        def compose(self) -> ComposeResult:
+            with Container(id="charts"):
+                yield ChartPanel(spec, data.panel("loss"), gettext=zh if chinese else None,
+                                 ui_gettext=zh_ui if chinese else None)
+            yield Static("below", id="below")
+
+    return Sized()
+
+
+def fed(steps: int = 20) -> ChartData:
+    data = ChartData(["loss"])
+    for step in range(steps):
+        feed(data, step)
+    return data
+
+
+def canvas_bottom(rendered: list[str]) -> int:
+    """The index of the line under the frame: the x tick labels."""
+    return next(i for i, line in enumerate(rendered) if "└" in line) + 1
+
+
+async def test_a_container_shorter_than_the_panel_does_not_cut_the_x_axis():
+    # The demo pane gives its charts 12 lines but caps their container lower.
+    app = sized_app("#charts { height: auto; max-height: 8; } #charts ChartPanel { height: 12; }", fed())
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(ChartPanel)
+        await pilot.pause()
+        assert panel.size.height == 8
+        rendered = lines_of(panel)
+        bottom = canvas_bottom(rendered)
+        assert bottom < len(rendered) <= 8
+        assert rendered[bottom].split()[:2] == ["0", "5"]  # the x tick labels
+        assert "⣿ training" in rendered[bottom + 1] and "⣿ validation" in rendered[bottom + 1]
+
+
+async def test_a_short_panel_keeps_its_canvas_and_keys_before_readout_lines():
+    app = sized_app("#charts { height: 7; } ChartPanel { height: 7; }", fed(), chinese=True)
+    async with app.run_test(size=(30, 12)) as pilot:
+        panel = app.query_one(ChartPanel)
+        await pilot.pause()
+        rendered = lines_of(panel)
+        assert len(rendered) == 7
+        assert rendered[0].startswith("每一步的损失")
+        bottom = canvas_bottom(rendered)
+        assert rendered[bottom].strip()[0].isdigit()
+        keys = rendered[bottom + 1]
+        assert "训练集" in keys and "验证" in keys and cell_len(keys) <= 30
+        assert "最终" not in "\n".join(rendered)  # the readout gave way
+
+
+async def test_a_panel_too_short_for_a_plot_shows_its_readout():
+    app = sized_app("#charts { height: 4; } ChartPanel { height: 4; }", fed())
+    async with app.run_test(size=(80, 12)) as pilot:
+        panel = app.query_one(ChartPanel)
+        await pilot.pause()
+        text = "\n".join(lines_of(panel))
+        assert "┌" not in text and "└" not in text
+        assert "training: last" in text and "validation: last" in text
 
 
 def test_refresh_before_mount_is_harmless():

@@ -525,3 +525,58 @@ def test_keys_line_names_every_series_on_one_line(width):
 def test_no_keys_line_for_a_single_series_or_bars():
     assert captions(LINEAR, panel_with(("a", [0], [1.0])), 80).keys == ()
     assert captions(*EDGE_CASES["bars"], 80).keys == ()
+
+
+# ---------------------------------------------------------------- arranging a panel
+
+
+def arranged(height: int, width: int = 40, panel: PanelData | None = None, spec=LOG):
+    caps = captions(spec, panel if panel is not None else lr_sweep(), width)
+    return caps, chartplot.arrange(caps, width, height)
+
+
+@pytest.mark.parametrize("height", range(0, 30))
+def test_arrangement_fills_the_height_and_never_cuts_the_canvas(height):
+    caps, plan = arranged(height)
+    used = len(plan.above) + plan.canvas_height + len(plan.below)
+    assert used <= height
+    assert plan.canvas_height == 0 or plan.canvas_height >= chartplot.MIN_CANVAS_HEIGHT
+    if plan.canvas_height:
+        assert used == height
+        # Two or more series: the keys line always comes with the plot.
+        assert plan.below[0] in (caps.keys, caps.legend[0])
+        assert all(name in plain(plan.below[0]) for name in ("LR=0.01", "LR=0.1"))
+
+
+def test_too_short_for_a_plot_shows_readout_then_title():
+    caps, plan = arranged(5)
+    assert plan.canvas_height == 0
+    assert plan.below == caps.readout[:5] and len(plan.below) + len(plan.above) <= 5
+    caps, plan = arranged(2, width=200)
+    assert plan.canvas_height == 0 and len(plan.below) == 1 and plan.above == (caps.title,)
+
+
+def test_captions_give_way_to_the_canvas_in_order():
+    caps, plan = arranged(8)
+    # canvas 5, keys, title, first readout line
+    assert (plan.above, plan.canvas_height) == ((caps.title,), 5)
+    assert plan.below == (caps.keys, caps.readout[0])
+    caps, plan = arranged(11)
+    assert plan.canvas_height == chartplot.ROOMY_CANVAS_HEIGHT
+    caps, plan = arranged(40)
+    assert plan.below == caps.legend + caps.readout
+    assert plan.canvas_height == 40 - 1 - len(caps.legend) - len(caps.readout)
+
+
+def test_one_series_gets_its_legend_line_after_the_readout():
+    panel = panel_with(("a", [0, 1], [1.0, 2.0]))
+    caps, plan = arranged(7, panel=panel, spec=LINEAR)
+    assert caps.keys == ()
+    assert plan.canvas_height == 5 and plan.below == (caps.readout[0],)
+    caps, plan = arranged(8, panel=panel, spec=LINEAR)
+    assert plan.below == (caps.legend[0], caps.readout[0])
+
+
+def test_too_narrow_for_a_canvas_shows_the_readout():
+    caps, plan = arranged(20, width=5)
+    assert plan.canvas_height == 0

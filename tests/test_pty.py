@@ -19,6 +19,7 @@ from tests.pty_helpers import (  # noqa: F401  (launch is a fixture)
     DEMO, EXIT, SCREEN, assert_no_process_left, flat, footer, launch, saved_state, wait_for_worker,
 )
 from tests.terminal import Terminal
+from tui.small_screen import MIN_COLUMNS, MIN_ROWS
 
 @pytest.mark.parametrize("cols,rows,term_name", [(80, 24, "xterm"), (160, 48, "xterm-256color")])
 def test_a_learner_session(launch, cols, rows, term_name):
@@ -95,15 +96,16 @@ def test_resizing_during_a_demo_down_to_too_small_and_back(launch):
     term.wait_for(lambda s: "4 / 12" in s, SCREEN)
     term.press("r")
     term.wait_for(lambda s: "stop" in footer(term) or "done in" in s, DEMO)
+    least = f"at least {MIN_COLUMNS}×{MIN_ROWS}"
     for cols, rows in ((100, 30), (60, 20), (40, 12), (120, 40)):
         term.resize(cols, rows)
-        if cols < 76:
+        if cols < MIN_COLUMNS:
             # The message wraps to the width left: read it as one line.
-            term.wait_for(lambda s, c=cols, r=rows: "at least 76×20" in flat(s) and f"{c}×{r} now" in s, SCREEN)
+            term.wait_for(lambda s, c=cols, r=rows: least in flat(s) and f"{c}×{r} now" in s, SCREEN)
         else:
             term.wait_for(lambda s: "4 / 12" in s.splitlines()[0] and "Please enlarge" not in s, SCREEN)
     term.wait_for("done in", DEMO)
-    term.resize(76, 20)
+    term.resize(MIN_COLUMNS, MIN_ROWS)
     term.wait_for(lambda s: "4 / 12" in s and "quit" in footer(term), SCREEN)
     term.press("n")  # keys work again after the message has gone
     term.wait_for("5 / 12", SCREEN)

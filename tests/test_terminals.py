@@ -159,7 +159,7 @@ async def test_below_the_minimum_the_learner_is_asked_to_enlarge(size, small):
         await pilot.pause()
         await pilot.pause()
         text = " ".join(visible_text(app).split())
-        assert ("Please enlarge the terminal to at least 76×20" in text) is small
+        assert (f"Please enlarge the terminal to at least {MIN[0]}×{MIN[1]}" in text) is small
         assert (f"It is {size[0]}×{size[1]} now" in text) is small
         assert ("3 / 12" in text) is not small
 
@@ -203,7 +203,7 @@ async def test_the_message_is_in_the_learners_language():
         await pilot.pause()
         await pilot.pause()
         text = visible_text(app)
-        assert "76×20" in text and "60×20" in text
+        assert f"{MIN[0]}×{MIN[1]}" in text and "60×20" in text
         assert CJK.search(text) and "enlarge" not in text
 
 

@@ -37,9 +37,6 @@ CSS_PATH = Path(__file__).with_name("chart.tcss")
 #: Seconds between redraws at most: 10 a second looks live and leaves the
 #: event loop free for keys however fast a demo sends points.
 REDRAW_INTERVAL = 0.1
-#: Canvas rows kept before captions beyond the first legend and readout lines.
-MIN_CANVAS_HEIGHT = 5
-
 Gettext = Callable[[str], str]
 
 
@@ -49,6 +46,10 @@ def _identity(message: str) -> str:
 
 class ChartPanel(Widget):
     """Title, live canvas, legend (with axis names) and a readout line for one panel.
+
+    What shows at a given height is `chartplot.arrange`'s choice: the canvas
+    is never cut (its x axis labels are at the bottom), and a panel too short
+    for a plot shows its readout instead.
 
     `spec` is the panel's entry in the lesson's `charts` front matter;
     `gettext` translates its strings (the "lessons" domain; default: none,
@@ -170,23 +171,9 @@ class ChartPanel(Widget):
             self.spec, self._data, width, self._gettext, self._ui_gettext,
             previous=self._previous, color=True,
         )
-        title = [self._line(caps.title)] if caps.title and chartplot.plain(caps.title) else []
-        # The first legend and readout lines matter most (which colour is
-        # which, and the numbers for a screen reader); further wrapped lines
-        # only where the canvas keeps a usable height.
-        spare = max(0, height - len(title) - MIN_CANVAS_HEIGHT)
-        legend, readout = list(caps.legend[:1]), list(caps.readout[:1])
-        extras = [("legend", line) for line in caps.legend[1:]] + [("readout", line) for line in caps.readout[1:]]
-        spare -= len(legend) + len(readout)
-        for kind, line in extras:
-            if spare <= 0:
-                break
-            (legend if kind == "legend" else readout).append(line)
-            spare -= 1
-        below = [self._line(line) for line in legend + readout]
-        canvas_height = height - len(title) - len(below)
-        lines = title[:]
-        if canvas_height > 0:
-            lines.append(self._canvas_text(width, canvas_height))
-        lines.extend(below)
+        plan = chartplot.arrange(caps, width, height)
+        lines = [self._line(line) for line in plan.above]
+        if plan.canvas_height:
+            lines.append(self._canvas_text(width, plan.canvas_height))
+        lines.extend(self._line(line) for line in plan.below)
         return Text("\n", no_wrap=True, overflow="crop").join(lines[:height])
