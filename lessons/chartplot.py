@@ -307,21 +307,37 @@ def _log_candidates(lo: float, hi: float, most: int) -> Iterator[tuple[list[floa
             yield [math.log10(v) for v in values], [format_tick(v, step) for v in values]
 
 
-def _log_axis(lo: float, hi: float, most: int, fits: Fits) -> _Axis:
-    """Ticks on a log10 axis: three where the data span a decade and rows allow, else two, else what fits."""
-    need = min(most, 3 if hi - lo >= 1 - 1e-9 else 2)
-    best = None
-    for ticks, labels in _log_candidates(lo, hi, most):
-        if not ticks or len(ticks) > most:
-            continue
-        axis = _Axis(lo, hi, tuple(ticks), tuple(labels))
-        if not fits(axis):
-            continue
-        if len(ticks) >= need:
-            return axis
-        if best is None or len(ticks) > len(best.ticks):
-            best = axis
-    return best or _bare(lo, hi)
+def _log_axis(lo: float, hi: float, most: int, fits: Fits, movable: tuple[bool, bool] = (True, True)) -> _Axis:
+    """Ticks on a log10 axis: three where the data span a decade and the rows allow, else two.
+
+    Where the data's own range cannot give that many, the ends `movable`
+    allows widen to whole decades, as the linear axis widens to round values.
+    """
+    axis = _log_ticks(lo, hi, most, fits)
+    if len(axis.ticks) < min(most, 3 if hi - lo >= 1 - 1e-9 else 2):
+        wide_lo = math.floor(lo + 1e-9) if movable[0] else lo
+        wide_hi = math.ceil(hi - 1e-9) if movable[1] else hi
+        wide = _log_ticks(wide_lo, wide_hi, most, fits)
+        if len(wide.ticks) > len(axis.ticks):
+            return wide
+    return axis
+
+
+def _log_ticks(lo: float, hi: float, most: int, fits: Fits) -> _Axis:
+    """The first candidate with enough ticks and at most `most`; failing that,
+    the sparsest with more that still fits the rows (four decades on five
+    rows: every decade, rather than two of them); failing that, as many as fit.
+    """
+    need = 3 if hi - lo >= 1 - 1e-9 else 2
+    fitting = [axis for axis in (_Axis(lo, hi, tuple(ticks), tuple(labels))
+                                 for ticks, labels in _log_candidates(lo, hi, most) if ticks) if fits(axis)]
+    within = [axis for axis in fitting if min(need, most) <= len(axis.ticks) <= most]
+    beyond = [axis for axis in fitting if len(axis.ticks) > most]
+    if within:
+        return within[0]
+    if beyond:
+        return min(beyond, key=lambda axis: len(axis.ticks))
+    return max(fitting, key=lambda axis: len(axis.ticks), default=_bare(lo, hi))
 
 
 def _limits(values: Iterable[float], log: bool) -> tuple[float, float]:
@@ -575,7 +591,7 @@ def _y_axis(lo: float, hi: float, height: int, width: int, log: bool, movable: t
         return all(b - a >= gap for a, b in zip(places, places[1:]))
 
     if log:
-        return _log_axis(lo, hi, most, fits)
+        return _log_axis(lo, hi, most, fits, movable)
     return _linear_axis(lo, hi, most, fits, movable=movable)
 
 
@@ -638,8 +654,8 @@ def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: i
         # relative to that base.
         lo, hi = _y_limits(heights, True, ylim)
         base = lo if ylim[0] is not None else math.ceil(lo) - 1
-        axis = _y_axis(base, hi, height, width, log=True)
-        y_axis = _Axis(0.0, hi - base, tuple(t - base for t in axis.ticks), axis.labels)
+        axis = _y_axis(base, hi, height, width, log=True, movable=(False, ylim[1] is None))
+        y_axis = _Axis(0.0, axis.hi - base, tuple(t - base for t in axis.ticks), axis.labels)
         heights = [h - base for h in heights]
     else:
         lo, hi = _y_limits([0.0, *heights], False, ylim)

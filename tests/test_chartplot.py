@@ -365,6 +365,13 @@ def test_log_axis_spanning_decades_labels_at_least_two_ticks_and_three_where_row
     assert all(is_round(label) for label in labels), labels
 
 
+@pytest.mark.parametrize("height", [7, 8, 9])
+def test_log_axis_of_four_decades_on_few_rows_labels_three(height):
+    # Lesson 8.4's race: strides of two decades give two ticks only.
+    canvas = render_canvas(LOG, panel_with(("a", [0, 1, 2], [300.0, 1.0, 0.013])), 40, height, color=False)
+    assert len(y_labels(canvas)) >= 3, y_labels(canvas)
+
+
 @pytest.mark.parametrize("ys", [[0.3, 4.0], [0.5, 3.0], [1e-8, 2e-7], [0.9, 1.1]])
 def test_log_axis_within_a_decade_or_two_still_has_ticks(ys):
     canvas = render_canvas(LOG, panel_with(("a", [0, 1], ys)), 40, 12, color=False)
