@@ -169,7 +169,6 @@ OK_ACCURACY = N_("accuracy is right on {count} cases.")
 OK_GAP_CLOSED = N_("Training accuracy {train}, validation accuracy {val} on {size} fresh examples: the gap {gap} is "
                    "within {margin}.")
 
-E_INTERNAL = N_("The check itself failed ({error}); this is a bug of gradtour, not of your code.")
 
 
 # -- the verdict ----------------------------------------------------------------

@@ -12,11 +12,28 @@ from tui.state import State, load_state, save_state
 
 def test_round_trip(tmp_path):
     path = tmp_path / "state.json"
-    save_state(State(lang="zh", lesson="8.4", theme="textual-light", extra={"labs": {"8.hw1": "passed"}}), path)
+    save_state(State(lang="zh", lesson="8.4", theme="textual-light", extra={"future": {"8.hw1": "passed"}}), path)
     state, problem = load_state(path)
     assert problem is None
     assert (state.lang, state.lesson, state.theme) == ("zh", "8.4", "textual-light")
-    assert state.extra == {"labs": {"8.hw1": "passed"}}
+    assert state.extra == {"future": {"8.hw1": "passed"}}
+
+
+def test_lab_progress_round_trips_and_odd_entries_fall_back(tmp_path):
+    from tui.state import LabProgress, lab_progress, set_lab_progress
+
+    path = tmp_path / "state.json"
+    state = State()
+    set_lab_progress(state, "8.hw2", LabProgress(passed=True, hints=2, code="x = 1\n"))
+    save_state(state, path)
+    loaded, problem = load_state(path)
+    assert problem is None
+    assert lab_progress(loaded, "8.hw2") == LabProgress(passed=True, hints=2, code="x = 1\n")
+    assert lab_progress(loaded, "8.hw3") == LabProgress()
+    path.write_text('{"labs": {"8.hw1": {"passed": "yes", "hints": -3, "code": 5}, "9.9": {}, "8.hw4": 7}}')
+    odd, problem = load_state(path)
+    assert problem is None and set(odd.labs) == {"8.hw1", "8.hw4"}
+    assert lab_progress(odd, "8.hw1") == LabProgress() == lab_progress(odd, "8.hw4")
 
 
 def test_missing_file_gives_defaults(tmp_path):

@@ -12,11 +12,12 @@ from textual.widgets import Static
 
 from lessons import catalog
 from lessons.i18n import LANGUAGES
-from tui import chart, cjk_wrap, lifecycle, small_screen, themes
+from tui import chart, cjk_wrap, lab_panel, lifecycle, small_screen, themes
 from tui.demo_pane import DemoPane
 from tui.demo_runs import DemoRuns
 from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
 from tui.i18n import N_, _, current_language, lesson_gettext, set_language
+from tui.lab_session import LabActions, Labs
 from tui.lesson_view import LessonView
 from tui.state import State, save_state
 from tui.widgets import LocalizedFooter
@@ -46,6 +47,12 @@ class LessonScreen(Screen):
         Binding("s,escape", "app.stop_demo", N_("stop")),
         Binding("e", "app.edit_params", N_("edit")),
         Binding("x", "app.export_demo", N_("export")),
+        # Labs (tui/lab_session.py): shown only on a lab's page.
+        Binding("c", "app.lab_check", N_("check")),
+        Binding("h", "app.lab_hint", N_("hint")),
+        Binding("i", "app.lab_edit", N_("code")),
+        Binding("a", "app.lab_solution", N_("solution"), show=False),
+        Binding("R,shift+r", "app.lab_reset", N_("start over"), show=False, key_display="R"),
         Binding("q", "app.quit", N_("quit")),
     ]
 
@@ -71,6 +78,10 @@ class LessonScreen(Screen):
         self.lesson_view.focus()
         self.app.open_lesson(self.app.lesson_id)
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # While the lab's editor has the focus, keys are text: ←/→ included.
+        return not self.app.labs.editing
+
     def action_go(self, step: int) -> None:
         self.app.open_lesson(catalog.neighbour(self.app.lesson_id, step))
 
@@ -81,7 +92,8 @@ class LessonScreen(Screen):
         self.app.toggle_bilingual()
 
     def action_contents(self) -> None:
-        self.app.push_screen(ContentsDialog(self.app.lesson_id), self.app.open_lesson_if_chosen)
+        self.app.push_screen(ContentsDialog(self.app.lesson_id, passed=self.app.labs.passed()),
+                             self.app.open_lesson_if_chosen)
 
     def action_glossary(self) -> None:
         self.app.push_screen(GlossaryDialog())
@@ -90,8 +102,8 @@ class LessonScreen(Screen):
         self.app.push_screen(HelpDialog())
 
 
-class GradTour(App):
-    CSS_PATH = ["app.tcss", chart.CSS_PATH]
+class GradTour(LabActions, App):
+    CSS_PATH = ["app.tcss", chart.CSS_PATH, lab_panel.CSS_PATH]
     TITLE = "gradtour"
     BINDINGS = [
         Binding("ctrl+c", "quit", N_("quit"), show=False, priority=True),
@@ -124,6 +136,7 @@ class GradTour(App):
         self.notices = list(notices)
         self._save_failed = False
         self.demos = DemoRuns(self)
+        self.labs = Labs(self)
         cjk_wrap.install()
         set_language(lang)
         if lang_is_explicit:
@@ -139,6 +152,7 @@ class GradTour(App):
         lifecycle.install(self)
         self.call_after_refresh(small_screen.check, self)
         self.demos.start_soon()
+        self.labs.start()
         # After the first refresh: the lesson screen's toast rack must exist.
         self.call_after_refresh(self._show_notices)
 
@@ -147,6 +161,7 @@ class GradTour(App):
             self.notify(notice, severity="warning", timeout=10)
 
     async def on_unmount(self) -> None:
+        self.labs.close()
         self.save()
         await self.demos.close()
 
@@ -173,6 +188,7 @@ class GradTour(App):
         screen = self.lesson_screen
         screen.lesson_view.show(lesson, *self._gettexts(), self.demos.shown_values(lesson))
         self.demos.lesson_opened(lesson)
+        self.labs.lesson_opened(lesson)
         self.update_topbar()
         self.state.lesson = lesson_id
         self.save()
@@ -195,6 +211,7 @@ class GradTour(App):
         screen = self.lesson_screen
         screen.lesson_view.relocalize(*self._gettexts())
         screen.demo_pane.relocalize()
+        self.labs.relocalize()
         self.update_topbar()
         screen.refresh_bindings()
 
@@ -219,7 +236,8 @@ class GradTour(App):
     # -- demos (tui/demo_runs.py does the work) -------------------------------
 
     def action_run_demo(self) -> None:
-        self.demos.run(self.lesson_id)
+        if not self.labs.run(check=False):  # on a lab, `r` runs the learner's code
+            self.demos.run(self.lesson_id)
 
     def action_stop_demo(self) -> None:
         self.demos.stop()
@@ -240,6 +258,8 @@ class GradTour(App):
         """Keys that cannot act here are hidden from the footer."""
         if small_screen.blocks(self, action):
             return False
+        if (verdict := self.labs.check_action(action)) is not None:
+            return verdict
         if action == "run_demo":
             # While a demo runs the footer offers stop instead (room at 80 columns).
             return False if self.demos.running else bool(catalog.load(self.lesson_id).demos)
@@ -266,6 +286,7 @@ class GradTour(App):
         yield SystemCommand(_("Help"), _("Every key"), self.lesson_screen.action_help)
         yield SystemCommand(_("Colours"), _("Next colour theme: dark, light, high contrast, terminal colours"),
                             self.action_cycle_theme)
+        yield from self.labs.system_commands()
         yield SystemCommand(_("Quit"), _("Leave gradtour (your place is saved)"), self.action_quit)
 
     def action_command_palette(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,6 +138,26 @@ class DemoRuns:
 
     async def _run(self, lesson: Lesson) -> None:
         assert self.worker is not None
+        values = self.values_for(lesson)
+        notes = []
+        if values:
+            shown = ", ".join(f"{name}={format_value(spec, values[name])}"
+                              for name, spec in param_specs(lesson).items())
+            notes.append(Note(MSG_PARAMS, {"values": shown}, "dim"))
+        await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device), notes)
+
+    async def follow(self, lesson: Lesson, start: Callable[[DemoWorker], AsyncIterator[dict]],
+                     notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None
+                     ) -> RunRecord:
+        """Stream a run's events into `lesson`'s record, which the pane shows.
+
+        `start(worker)` begins the run (a lesson's demos, a lab's code);
+        `on_event` may handle an event itself (returning None) or hand one on
+        to be applied (the labs' `check` and `notice` events are theirs).
+        """
+        if self.worker is None:
+            self.start_soon()
+        assert self.worker is not None
         if self._active is not None and self._active.running:
             self._finish(self._active, "stopped")
         record = self.record(lesson)
@@ -144,23 +165,31 @@ class DemoRuns:
         self._active = record
         if pane := self._pane_for(record):
             pane.show(record)
-        values = self.values_for(lesson)
-        if values:
-            shown = ", ".join(f"{name}={format_value(spec, values[name])}"
-                              for name, spec in param_specs(lesson).items())
-            self._line(record, Note(MSG_PARAMS, {"values": shown}, "dim"))
+        for note in notes:
+            self._line(record, note)
         self._set_status(record, "loading" if not self.worker.ready else "running",
                          ST_LOADING if not self.worker.ready else ST_RUNNING,
                          **({} if not self.worker.ready else {"device": "…", "block": 1,
                                                               "total": len(lesson.demos)}))
         self.app.refresh_bindings()
         try:
-            async with contextlib.aclosing(self.worker.run(lesson.id, values, self.device)) as events:
+            async with contextlib.aclosing(start(self.worker)) as events:
                 async for event in events:
-                    self._apply(record, event)
+                    if on_event is not None:
+                        event = on_event(record, event)
+                    if event is not None:
+                        self._apply(record, event)
         finally:
             if record.running:  # cancelled (app closing, or replaced by a new run)
                 self._finish(record, "stopped")
+        return record
+
+    def write(self, record: RunRecord, line: str | Note) -> None:
+        """A console line of the run's own (a lab's verdict)."""
+        self._line(record, line)
+
+    def set_status(self, record: RunRecord, kind: str, template: str, **arguments: Any) -> None:
+        self._set_status(record, kind, template, **arguments)
 
     def stop(self) -> None:
         if self.worker is not None and self.running:

@@ -29,20 +29,23 @@ class Dialog(ModalScreen):
 
 
 class ContentsDialog(Dialog):
-    """All lessons, the current one marked; Enter jumps (dismisses with its id)."""
+    """All lessons, the current one marked, passed labs ticked; Enter jumps
+    (dismisses with its id)."""
 
     BINDINGS = [CLOSE, Binding("enter", "select", N_("open"), show=True)]
 
-    def __init__(self, current: str) -> None:
+    def __init__(self, current: str, passed: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.current = current
+        self.passed = passed
 
     def compose(self) -> ComposeResult:
         gettext = lesson_gettext()
         options = []
         for lesson in load_all():
             marker = "▶ " if lesson.id == self.current else "  "
-            options.append(Option(f"{marker}{lesson.id:<10}{gettext(lesson.title)}", id=lesson.id))
+            tick = "  ✓" if lesson.id in self.passed else ""
+            options.append(Option(f"{marker}{lesson.id:<10}{gettext(lesson.title)}{tick}", id=lesson.id))
         with Vertical(classes="dialog"):
             yield self.compose_title(_("Contents"))
             yield OptionList(*options, id="contents")
@@ -81,6 +84,8 @@ HELP_KEYS = (
     ("?", N_("this help")),
     ("escape", N_("close a dialog")),
     ("q", N_("quit (your place is saved)")),
+    # Last: the lab's page lists these keys too, above its editor.
+    ("c h i a R", N_("labs: check (ctrl+r in the editor), hint, edit (escape leaves), solution, start over")),
 )
 
 

@@ -11,7 +11,8 @@ from tui.render import localized_renderable
 
 class BlockView(Static):
     def __init__(self, block: Block, index: int) -> None:
-        super().__init__(classes=f"block block-{block.kind}")
+        role = f" block-{block.role}" if block.role else ""  # a lab's code and solution (labs.tcss)
+        super().__init__(classes=f"block block-{block.kind}{role}")
         self.block = block
         self.index = index
 

@@ -1,4 +1,4 @@
-"""The learner's saved place: language, last lesson, and later lab progress.
+"""The learner's saved place: language, last lesson, and lab progress.
 
 Stored as JSON in the XDG state directory. Writes are atomic (temp file,
 fsync, rename) so a crash or a full disk never leaves half a file; a damaged
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lessons.catalog import LESSON_IDS
 from lessons.i18n import LANGUAGES
+from lessons.labs import LAB_IDS
 
 
 def state_dir() -> Path:
@@ -35,7 +36,41 @@ class State:
     lang: str | None = None  # None: not chosen yet, follow the environment
     lesson: str = LESSON_IDS[0]
     theme: str | None = None
+    #: lab id → LabProgress.as_json(); replaced, never changed in place (a
+    #: background save may be reading the old one)
+    labs: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # keys written by newer versions, kept
+
+
+@dataclass(frozen=True)
+class LabProgress:
+    """Where a learner stands in one lab."""
+
+    passed: bool = False  # once passed, a lab stays passed
+    hints: int = 0  # hints revealed
+    solution: bool = False  # the solution has been shown
+    code: str | None = None  # the code last saved (a copy of the workspace file)
+
+    @classmethod
+    def from_json(cls, data: object) -> LabProgress:
+        """Whatever is usable in `data`; the rest falls back to the defaults."""
+        if not isinstance(data, dict):
+            return cls()
+        hints = data.get("hints")
+        code = data.get("code")
+        return cls(passed=data.get("passed") is True, hints=hints if isinstance(hints, int) and hints > 0 else 0,
+                   solution=data.get("solution") is True, code=code if isinstance(code, str) else None)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def lab_progress(state: State, lab_id: str) -> LabProgress:
+    return LabProgress.from_json(state.labs.get(lab_id))
+
+
+def set_lab_progress(state: State, lab_id: str, progress: LabProgress) -> None:
+    state.labs = {**state.labs, lab_id: progress.as_json()}
 
 
 class StateDamaged(Exception):
@@ -71,8 +106,12 @@ def _from_json(data: object) -> State:
     theme = data.get("theme")
     if theme is not None and not isinstance(theme, str):
         raise TypeError("theme is not a string")
-    extra = {k: v for k, v in data.items() if k not in ("lang", "lesson", "theme")}
-    return State(lang=lang, lesson=lesson, theme=theme, extra=extra)
+    # Lab progress is read leniently: one odd entry must not cost the rest.
+    labs = data.get("labs")
+    labs = {lab_id: LabProgress.from_json(entry).as_json() for lab_id, entry in labs.items()
+            if lab_id in LAB_IDS} if isinstance(labs, dict) else {}
+    extra = {k: v for k, v in data.items() if k not in ("lang", "lesson", "theme", "labs")}
+    return State(lang=lang, lesson=lesson, theme=theme, labs=labs, extra=extra)
 
 
 def _keep_aside(path: Path) -> Path | None:

@@ -1,0 +1,221 @@
+"""The labs in the TUI, driven with Pilot: the editor, its file, checks, hints,
+the solution, starting over, progress kept, and another editor's saves.
+
+The checks run in the real worker (PyTorch on the CPU), as for a learner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from textual.widgets import OptionList
+
+from lessons import lab_workspace, labs
+from tests.helpers import CJK
+from tests.test_app import make_app, visible_text
+from tui.dialogs import ContentsDialog
+from tui.lab_dialogs import ConfirmDialog
+from tui.lab_editor import LabEditor
+from tui.state import LabProgress, lab_progress, load_state, state_path
+
+LONG = 90  # seconds: the first check waits for torch to import
+
+
+async def wait_until(pilot, predicate, timeout=LONG):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.05)
+
+
+def said(app) -> str:
+    from lessons.lab_checks import localize
+    from tui.i18n import _
+
+    panel = app.labs.panel
+    return localize(panel.said.text, _) if panel and panel.said else ""
+
+
+async def check_and_wait(app, pilot, key="c"):
+    await pilot.press(key)
+    await wait_until(pilot, lambda: "checking" not in said(app) and not app.demos.running)
+    return said(app)
+
+
+def workspace(monkeypatch, tmp_path):
+    monkeypatch.setenv(lab_workspace.DIR_ENV, str(tmp_path / "labs"))
+    return tmp_path / "labs"
+
+
+async def test_the_lab_page_holds_an_editor_on_its_file(monkeypatch, tmp_path):
+    folder = workspace(monkeypatch, tmp_path)
+    app = make_app(lesson="8.hw1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        path = folder / "8.hw1.py"
+        starter = labs.get("8.hw1").starter(str)
+        assert path.read_text() == starter == app.labs.panel.editor.text
+        view = app.lesson_screen.lesson_view
+        hidden = [v for v in view.query("BlockView") if v.block.role in ("lab", "solution") or v.block.kind == "hint"]
+        assert hidden and all(not v.display or v.styles.display == "none" for v in hidden)
+        footer = visible_text(app).splitlines()[-1]
+        assert "check" in footer and "hint" in footer and "export" not in footer and "edit" not in footer
+
+        # In the editor, keys are text: not the lesson's, not even the arrows.
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.focused, LabEditor) and app.labs.editing
+        await pilot.press("home", "q", "n", "l", "p", "right", "left", "t")
+        await pilot.pause()
+        assert app.lesson_id == "8.hw1" and app.labs.panel.editor.text.startswith("qnlpt")
+        assert not app.lesson_screen.demo_pane.display
+        await pilot.pause(0.6)  # the edit is written shortly after the last key
+        assert path.read_text().startswith("qnlpt")
+        assert lab_progress(app.state, "8.hw1").code.startswith("qnlpt")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.labs.editing and app.lesson_screen.demo_pane.display
+        await pilot.press("n")
+        assert app.lesson_id == "8.hw2"
+
+
+async def test_check_fail_then_pass_then_solution_and_contents_tick(monkeypatch, tmp_path):
+    workspace(monkeypatch, tmp_path)
+    app = make_app(lesson="8.hw1")
+    solution = labs.get("8.hw1").solution(str)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        editor = app.labs.panel.editor
+        editor.load_text(solution.replace("** 2).mean()", "** 2).sum()"))
+        message = await check_and_wait(app, pilot)
+        assert "my_mse gives" in message and "F.mse_loss gives" in message
+        assert "not the sum" in localize_detail(app)
+        assert not lab_progress(app.state, "8.hw1").passed
+
+        # Asking for the solution before a pass needs a yes; "no" shows nothing.
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert not app.labs.panel.solution_shown
+
+        editor.load_text(solution)
+        message = await check_and_wait(app, pilot)
+        assert message.startswith("✓ Passed")
+        assert lab_progress(app.state, "8.hw1").passed
+        assert "✓ passed" in visible_text(app) or app.labs.panel.passed
+        await pilot.press("a")  # after a pass: no question
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmDialog) and app.labs.panel.solution_shown
+
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ContentsDialog)
+        options = app.screen.query_one(OptionList)
+        prompts = {options.get_option_at_index(i).id: str(options.get_option_at_index(i).prompt)
+                   for i in range(options.option_count)}
+        assert prompts["8.hw1"].endswith("✓") and not prompts["8.hw2"].endswith("✓")
+        await pilot.press("escape")
+    saved = json.loads(state_path().read_text())
+    assert saved["labs"]["8.hw1"]["passed"] is True and saved["labs"]["8.hw1"]["solution"] is True
+
+
+def localize_detail(app) -> str:
+    from lessons.lab_checks import localize
+    from tui.i18n import _
+
+    detail = app.labs.panel.said.detail
+    return localize(detail, _) if detail else ""
+
+
+async def test_another_editors_save_is_loaded_and_checked(monkeypatch, tmp_path):
+    folder = workspace(monkeypatch, tmp_path)
+    app = make_app(lesson="8.hw5")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        path = folder / "8.hw5.py"
+        solution = labs.get("8.hw5").solution(str)
+        lab_workspace.write(path, solution)  # as vim in another pane would
+        await wait_until(pilot, lambda: app.labs.panel.editor.text == solution, timeout=5)
+        await wait_until(pilot, lambda: said(app).startswith("✓ Passed"))
+        assert lab_progress(app.state, "8.hw5").passed
+
+
+async def test_a_runaway_lab_is_stopped_and_the_app_goes_on(monkeypatch, tmp_path):
+    workspace(monkeypatch, tmp_path)
+    monkeypatch.setenv("GRADTOUR_LAB_LIMITS", "cpu=1,wall=20")
+    app = make_app(lesson="8.hw3")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        editor = app.labs.panel.editor
+        editor.load_text("import torch\n\nwhile True:\n    pass\n")
+        message = await check_and_wait(app, pilot)
+        assert message.startswith("✗ Line 3") and "CPU time" in message
+        editor.load_text("import torch\nprint(torch.ones(2) @ torch.ones(3))\n")
+        message = await check_and_wait(app, pilot, key="r")
+        assert message.startswith("✗ Line 2")
+        editor.load_text(labs.get("8.hw3").solution(str))
+        assert (await check_and_wait(app, pilot)).startswith("✓ Passed")
+
+
+async def test_hints_reset_and_resume(monkeypatch, tmp_path):
+    folder = workspace(monkeypatch, tmp_path)
+    app = make_app(lesson="8.hw3")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        total = len(labs.get("8.hw3").hints)
+        await pilot.press("h")
+        await pilot.pause()
+        assert said(app).startswith(f"Hint 1 of {total}") and "make_optimizer" in said(app)
+        for _ in range(total + 1):
+            await pilot.press("h")
+        await pilot.pause()
+        assert lab_progress(app.state, "8.hw3").hints == total
+        assert app.labs.panel.hints_shown == total
+
+        app.labs.panel.editor.load_text("# my own attempt\n")
+        await pilot.pause(0.6)
+        assert (folder / "8.hw3.py").read_text() == "# my own attempt\n"
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.labs.panel.editor.text == "# my own attempt\n"
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        starter = labs.get("8.hw3").starter(str)
+        assert app.labs.panel.editor.text == starter == (folder / "8.hw3.py").read_text()
+        app.labs.panel.editor.load_text(starter + "# resumed\n")
+        await pilot.press("n")  # leaving the lesson writes the edit at once
+        await pilot.pause()
+    assert (folder / "8.hw3.py").read_text().endswith("# resumed\n")
+
+    state, problem = load_state()
+    assert problem is None
+    assert lab_progress(state, "8.hw3") == LabProgress(hints=total, code=starter + "# resumed\n")
+    resumed = make_app(state=state, lesson="8.hw3", lang="zh")
+    async with resumed.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        panel = resumed.labs.panel
+        assert panel.editor.text.endswith("# resumed\n") and panel.hints_shown == total
+        assert CJK.search(visible_text(resumed))
+
+
+async def test_a_missing_file_is_restored_from_saved_progress(monkeypatch, tmp_path):
+    folder = workspace(monkeypatch, tmp_path)
+    from tui.state import State, set_lab_progress
+
+    state = State()
+    set_lab_progress(state, "8.hw2", LabProgress(code="# kept in the state\n"))
+    app = make_app(state=state, lesson="8.hw2")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.labs.panel.editor.text == "# kept in the state\n"
+        assert (folder / "8.hw2.py").read_text() == "# kept in the state\n"

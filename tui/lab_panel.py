@@ -1,0 +1,147 @@
+"""The lab in the lesson text: where its starting code was, the learner's editor.
+
+    Lab · not passed yet · hints 1 of 3 · ~/.local/share/gradtour/labs/8.hw1.py
+    ✗ my_mse gives 16.6 but F.mse_loss gives 2.08, on a random batch of 8 …   (the latest word)
+    ┌ editor ──────────────────────────────────────────────────────────────┐
+    Hints (1 of 3)  …   the solution, once shown
+
+What the panel shows is kept as messages (template + arguments), so a
+language switch redraws it in the other language. The panel holds no
+progress of its own: tui/labs.py tells it what to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from lessons.catalog import Block
+from lessons.lab_checks import localize
+from tui.i18n import N_, _, lesson_gettext
+from tui.lab_editor import LabEditor, highlighting_available
+from tui.render import CODE_THEME, block_renderable
+
+CSS_PATH = "labs.tcss"
+
+ST_PASSED = N_("✓ passed")
+ST_NOT_PASSED = N_("not passed yet")
+ST_HINTS = N_("hints {shown} of {total}")
+ST_LAB = N_("Lab {id}")
+ST_PLAIN = N_("(no Python highlighting: tree-sitter is not installed)")
+MSG_KEYS = N_("i: edit · c: check · r: run · h: hint · a: solution · R: start over")
+TITLE_HINTS = N_("Hints ({shown} of {total})")
+TITLE_SOLUTION = N_("A solution: the parts that change")
+
+
+@dataclass(frozen=True)
+class Said:
+    """The panel's latest word: a message, and how it looks."""
+
+    text: dict  # {"template": …, "arguments": …}, localized when drawn
+    style: str = ""
+    detail: dict | None = None  # a second line (a check's hint)
+
+
+class LabPanel(Vertical):
+    """Status line, latest word, editor, revealed hints and solution."""
+
+    def __init__(self, lab_id: str, code: str, path: str, hints: tuple[Block, ...], solution: Block | None) -> None:
+        super().__init__(classes="lab-panel")
+        self.lab_id = lab_id
+        self.path = path
+        self.hint_blocks = hints
+        self.solution_block = solution
+        # Kept, not queried: its text is still wanted while the app unmounts.
+        self._editor = LabEditor(code, id="lab-editor")
+        self.passed = False
+        self.hints_shown = 0
+        self.solution_shown = False
+        self.said: Said | None = Said({"template": MSG_KEYS, "arguments": {}}, "dim")
+        self.write_problem: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="lab-status", classes="lab-status")
+        yield Static(id="lab-said", classes="lab-said")
+        yield self._editor
+        yield Static(id="lab-hints", classes="lab-hints")
+        yield Static(id="lab-solution", classes="lab-solution")
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    @property
+    def editor(self) -> LabEditor:
+        return self._editor
+
+    # -- what tui/labs.py tells it ------------------------------------------------
+
+    def show_progress(self, *, passed: bool, hints: int, solution: bool) -> None:
+        self.passed, self.hints_shown, self.solution_shown = passed, hints, solution
+        if self.is_mounted:
+            self.redraw()
+
+    def say(self, said: Said | None) -> None:
+        self.said = said
+        if self.is_mounted:
+            self._draw_said()
+
+    def redraw(self) -> None:
+        """Everything, in the current language."""
+        self._draw_status()
+        self._draw_said()
+        self._draw_hints()
+        self._draw_solution()
+
+    # -- drawing ---------------------------------------------------------------------
+
+    def _draw_status(self) -> None:
+        passed = Text(_(ST_PASSED), style="bold green") if self.passed else Text(_(ST_NOT_PASSED))
+        hints = _(ST_HINTS).format(shown=self.hints_shown, total=len(self.hint_blocks))
+        status = Text.assemble((_(ST_LAB).format(id=self.lab_id), "bold"), " · ", passed,
+                               (f" · {hints} · {self.path}", "dim"))
+        if self.write_problem:
+            status.append("\n" + self.write_problem, style="bold red")
+        if not highlighting_available():
+            status.append("\n" + _(ST_PLAIN), style="dim")
+        self.query_one("#lab-status", Static).update(status)
+
+    def _draw_said(self) -> None:
+        widget = self.query_one("#lab-said", Static)
+        said = self.said
+        widget.display = said is not None
+        if said is None:
+            return
+        text = Text(localize(said.text, _), style=said.style)
+        if said.detail:
+            text.append("\n" + localize(said.detail, _), style="yellow")
+        widget.update(text)
+
+    def _draw_hints(self) -> None:
+        widget = self.query_one("#lab-hints", Static)
+        widget.display = self.hints_shown > 0
+        if not self.hints_shown:
+            return
+        gettext = lesson_gettext()
+        total = len(self.hint_blocks)
+        parts = [Text(_(TITLE_HINTS).format(shown=self.hints_shown, total=total), style="bold")]
+        for number, block in enumerate(self.hint_blocks[:self.hints_shown], start=1):
+            parts.append(Text(f"{number}. ", style="bold"))
+            parts.append(block_renderable(block, block.localized(gettext)))
+        widget.update(Group(*parts))
+
+    def _draw_solution(self) -> None:
+        widget = self.query_one("#lab-solution", Static)
+        block = self.solution_block
+        widget.display = self.solution_shown and block is not None
+        if not widget.display or block is None:
+            return
+        code = block.localized(lesson_gettext()).rstrip("\n")
+        widget.update(Group(Text(_(TITLE_SOLUTION), style="bold"),
+                            Syntax(code, "python", theme=CODE_THEME, background_color="default",
+                                   word_wrap=True, padding=(0, 1))))
