@@ -103,12 +103,12 @@ E_NOT_BEST = N_("In your run, lr={answer} ended at loss {loss}, but another rate
                 "losses printed for each rate (or the right ends of the curves).")
 E_NOT_A_CHOICE = N_("{name} = {answer} is not one of the choices {choices}.")
 E_WHY_WRONG = N_("Not {answer}. In your run the smallest rate, lr={lr}, took the loss from {first} to {final} in "
-                 "{steps} steps ({percent}% lower); the gradient norm at the start was {grad}, and the loss went up "
+                 "{steps} steps ({percent} lower); the gradient norm at the start was {grad}, and the loss went up "
                  "at {rises} of those steps. Which choice fits that?")
 H_DIVERGED = N_("The loss of that run became inf or nan.")
 OK_TRAIN = N_("Your training step gives the same losses as a correct one (lr=0.01, {steps} steps).")
 OK_BEST = N_("best_lr = {answer}: the lowest final loss of your run, {loss}.")
-OK_WHY = N_("why_smallest = {answer} fits your run: lr={lr} changed the loss by {percent}% in {steps} steps.")
+OK_WHY = N_("why_smallest = {answer} fits your run: lr={lr} changed the loss by {percent} in {steps} steps.")
 
 E_OPT_CLASS = N_("make_optimizer({name}) returns {got}; it should return {want}.")
 E_OPT_LR = N_("make_optimizer({name}) uses the learning rate {got}; it should use {variable} (here {want}).")
@@ -122,7 +122,7 @@ H_FIRST = N_("Return the first step below the threshold, not a later one.")
 E_NOT_FASTEST = N_("fastest = {answer} does not match your run: read how many steps each optimizer needed in the "
                    "printout; the fewest wins, and \"not reached\" never does.")
 E_GAP_WRONG = N_("adam_vs_adamw = {answer} does not match your run: compare the steps Adam and AdamW needed in the "
-                 "printout (10% of Adam's steps is {tenth}).")
+                 "printout (a tenth of Adam's steps is {tenth}).")
 OK_OPT = N_("make_optimizer returns Adam and AdamW with their own learning rates and AdamW's weight decay.")
 OK_STEPS = N_("steps_to_threshold is right on {count} cases.")
 OK_FASTEST = N_("fastest = {answer} matches your run.")
@@ -500,7 +500,8 @@ def _why(curve: list[float], first_norm: float) -> tuple[str, dict]:
         answer = "e"
     else:
         answer = "b"
-    evidence = {"first": _loss(first), "final": _loss(final), "percent": f"{100 * drop:.1f}",
+    # The % sign is in the argument: in a template, Babel's checks take "% l" for a placeholder.
+    evidence = {"first": _loss(first), "final": _loss(final), "percent": f"{100 * drop:.1f}%",
                 "grad": f"{first_norm:.3g}", "rises": str(rises), "steps": str(len(curve)), "diverged": diverged}
     return answer, evidence
 

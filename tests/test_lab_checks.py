@@ -183,7 +183,7 @@ def test_hw3_catches_wrong_functions(edit, expected):
 
 @pytest.mark.parametrize("edit, expected", [
     (("^fastest = ", 'fastest = "adam"'), ["fastest = 'adam' does not match your run"]),
-    (("^adam_vs_adamw = ", 'adam_vs_adamw = "a"'), ["adam_vs_adamw = 'a' does not match", "7.2"]),
+    (("^adam_vs_adamw = ", 'adam_vs_adamw = "a"'), ["adam_vs_adamw = 'a' does not match", "a tenth of Adam's steps is 7.2"]),
     (("^fastest = ", 'fastest = ""'), ["Answer question 1"]),
 ])
 def test_hw3_catches_wrong_answers(edit, expected):
