@@ -872,12 +872,15 @@ _CHECKS: dict[str, Callable[[_Context], None]] = {
 }
 
 
-def localize(text: dict, gettext: Callable[[str], str]) -> str:
-    """A message of a finding (or a limit error) in gettext's language; nested
-    messages among the arguments are localized first."""
-    arguments = {name: localize(value, gettext) if isinstance(value, dict) and "template" in value else value
+def localize(text: dict, translate: Callable[[str], str]) -> str:
+    """A message of a finding (or a limit error) in `translate`'s language;
+    nested messages among the arguments are localized first.
+
+    (Not named `gettext`: Babel would take a call of it for a message.)
+    """
+    arguments = {name: localize(value, translate) if isinstance(value, dict) and "template" in value else value
                  for name, value in (text.get("arguments") or {}).items()}
     try:
-        return gettext(text["template"]).format(**arguments)
+        return translate(text["template"]).format(**arguments)
     except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
         return text["template"].format(**arguments)
