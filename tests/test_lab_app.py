@@ -11,7 +11,7 @@ import json
 
 from textual.widgets import OptionList
 
-from lessons import lab_workspace, labs
+from lessons import catalog, lab_workspace, labs
 from tests.helpers import CJK
 from tests.test_app import make_app, visible_text
 from tui.dialogs import ContentsDialog
@@ -219,3 +219,35 @@ async def test_a_missing_file_is_restored_from_saved_progress(monkeypatch, tmp_p
         await pilot.pause()
         assert app.labs.panel.editor.text == "# kept in the state\n"
         assert (folder / "8.hw2.py").read_text() == "# kept in the state\n"
+
+
+async def test_the_panel_sits_where_the_starting_code_was_after_moving_between_labs(monkeypatch, tmp_path):
+    workspace(monkeypatch, tmp_path)
+    app = make_app(lesson="8.hw1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("n", "n", "p"):
+            await pilot.press(key)
+            await pilot.pause()
+            view = app.lesson_screen.lesson_view
+            children = list(view.children)
+            panel = app.labs.panel
+            anchor = children.index(panel) - 1
+            assert children[anchor].block is catalog.load(app.lesson_id).lab_block
+            assert children[anchor].block.text.startswith("import")
+            assert app.labs.lab_id == app.lesson_id
+
+
+async def test_enter_keeps_the_indentation_and_indents_after_a_colon():
+    from textual.app import App
+
+    class One(App):
+        def compose(self):
+            yield LabEditor("def f(x):")
+
+    app = One()
+    async with app.run_test() as pilot:
+        editor = app.query_one(LabEditor)
+        editor.focus()
+        editor.cursor_location = (0, 9)
+        await pilot.press("enter", "r", "enter", "x")
+        assert editor.text == "def f(x):\n    r\n    x"

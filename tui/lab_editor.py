@@ -2,7 +2,7 @@
 
 Python highlighting needs tree-sitter and its Python grammar (dependencies
 of gradtour); without them the editor still works, unhighlighted. Tab
-indents (it is code); `escape` leaves the editor, after which the lesson's
+indents and Enter keeps the indentation (it is code); `escape` leaves the editor, after which the lesson's
 keys work again; `ctrl+r` checks without leaving. While the editor has the
 focus, every printable key is text: the app vetoes its own keys then
 (tui/lab_session.py), arrows included. Long lines wrap rather than hide:
@@ -54,6 +54,19 @@ class LabEditor(TextArea):
             event.stop()
             event.prevent_default()
             self.post_message(self.Left())
+            return
+        if event.key == "enter" and not self.read_only:
+            # A new line starts where the code is: at the line's indentation,
+            # one level deeper after a colon.
+            event.stop()
+            event.prevent_default()
+            row, column = self.selection.end
+            line = self.document.get_line(row)[:column]
+            indent = line[:len(line) - len(line.lstrip(" "))]
+            if line.rstrip().endswith(":"):
+                indent += " " * self.indent_width
+            start, end = self.selection
+            self._replace_via_keyboard("\n" + indent, start, end)
             return
         await super()._on_key(event)
 

@@ -121,7 +121,8 @@ class Labs:
             panel.said = self._said[lesson.id]
         self.panel = panel
         view = self.app.lesson_screen.lesson_view
-        anchor = next((v for v in view.query(BlockView) if v.block.role == "lab"), None)
+        # The previous lesson's views may still be on their way out: find this one's.
+        anchor = next((v for v in view.query(BlockView) if v.block is lesson.lab_block), None)
         view.mount(panel, after=anchor) if anchor is not None else view.mount(panel)
         record = self.app.demos.record(lesson)
         if record.status[0] == "idle":
@@ -346,10 +347,12 @@ class Labs:
             self.app.notify(_(MSG_NO_MORE_HINTS), timeout=5)
             return
         progress = self._progress(self.lab_id, hints=progress.hints + 1)
-        block = hints[progress.hints - 1]
+        # Shown as plain text here (the list under the editor renders it):
+        # without its Markdown backticks.
+        text = hints[progress.hints - 1].localized(lesson_gettext()).replace("`", "")
         self._say(Said({"template": MSG_HINT, "arguments": {
             "number": progress.hints, "total": len(hints),
-            "text": {"template": "{text}", "arguments": {"text": block.localized(lesson_gettext())}}}}, "yellow"))
+            "text": {"template": "{text}", "arguments": {"text": text}}}}, "yellow"))
 
     def solution(self) -> None:
         if self.panel is None or self.lab_id is None:
