@@ -292,8 +292,10 @@ class GradTour(LabActions, App):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
+        from tui.palette import Palette
+
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+            self.push_screen(Palette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     # -- persistence ---------------------------------------------------------
 

@@ -8,6 +8,7 @@ from importlib import resources
 import yaml
 from rich.table import Table
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -21,7 +22,22 @@ from tui.widgets import LocalizedFooter
 CLOSE = Binding("escape", "dismiss", N_("close"))
 
 
-class Dialog(ModalScreen):
+class DismissOnce:
+    """A screen whose dismiss() does nothing once it is no longer on top.
+
+    Textual's Screen.dismiss pops whatever screen is on top. Keys typed
+    quickly arrive together (enter, enter): the first closes the dialog and
+    the second, already queued for it, closed the screen beneath too: the
+    lesson screen, and the app ended with ScreenStackError.
+    """
+
+    def dismiss(self, result=None) -> AwaitComplete:
+        if not self.is_active:
+            return AwaitComplete.nothing()
+        return super().dismiss(result)
+
+
+class Dialog(DismissOnce, ModalScreen):
     BINDINGS = [CLOSE]
 
     def compose_title(self, title: str) -> Static:

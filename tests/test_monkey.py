@@ -1,0 +1,257 @@
+"""Random keys: a seeded monkey drives the real app, demos and all.
+
+Thousands of keys from the whole key set (lessons, language, bilingual view,
+run and stop, the what-if form and its text, contents, glossary, help, the
+palette, themes), in both languages at 80×24, with the real demo worker
+underneath, so demos start, stop and finish while the keys keep coming.
+
+Pass: no exception, no traceback and no failed demo on screen, the app still
+answers `q` and exits 0. A failure names the seed and the keys sent; the
+default run is short, `make test-slow` runs the long variant.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from lessons import catalog, labs
+from tests.monkey import BURST, NEW_SESSION, PTY_KEYS, Monkey, Script, burst_keys, key_event
+from tests.pty_helpers import EXIT, SCREEN, assert_no_process_left, launch, wait_for_worker  # noqa: F401
+from tests.terminal import KEYS
+from tests.test_app import make_app, visible_text
+from tui.app import LessonScreen
+
+SIZE = (80, 24)
+#: Keys between two reads of the whole screen (a screenshot costs ~50 ms).
+LOOK_EVERY = 100
+
+
+class MonkeyFailure(AssertionError):
+    pass
+
+
+def screen_problems(app) -> list[str]:
+    """A lesson's demo never fails: every value the form accepts must run. (A
+    lab's code is the learner's: its tracebacks and failures are the lab's.)"""
+    problems = []
+    text = visible_text(app)
+    if "Traceback" in text and not labs.is_lab(app.lesson_id):
+        problems.append(f"a traceback on screen:\n{text}")
+    for lesson_id, record in app.demos.records.items():
+        if record.status[0] == "error" and not labs.is_lab(lesson_id):
+            problems.append(f"demo {lesson_id} failed: {record.status_text().plain}")
+    return problems
+
+
+def check(app) -> None:
+    if app._exception is not None:  # noqa: SLF001  (Textual keeps the handler's exception here)
+        raise app._exception  # noqa: SLF001
+    if app.return_code is None:
+        assert app.lesson_id in catalog.LESSON_IDS, app.lesson_id
+        assert isinstance(app.screen_stack[0], LessonScreen), app.screen_stack
+
+
+async def send(pilot, key: str) -> None:
+    if key.startswith("resize:"):
+        columns, rows = map(int, key.split(":")[1].split("x"))
+        await pilot.resize_terminal(columns, rows)
+        await pilot.pause()
+    elif key.startswith(BURST):
+        for each in burst_keys(key):  # as a terminal delivers them: no waiting in between
+            pilot.app._driver.send_message(key_event(each))  # noqa: SLF001
+        await pilot.pause()
+    else:
+        await pilot.press(key)
+
+
+async def session(choose, lang: str, lesson_id: str) -> bool:
+    """One app, keys from `choose(typing)` until it returns None or NEW_SESSION
+    (then `q` ends the app), or the app ends itself. True if keys remain."""
+    app = make_app(lang=lang, lesson=lesson_id)
+    more = True
+    async with app.run_test(size=SIZE) as pilot:
+        sent = 0
+        while True:
+            key = choose(isinstance(app.focused, (Input, TextArea)))
+            if key == NEW_SESSION and not sent:
+                continue  # replaying: this app is the new session
+            if key is None or key == NEW_SESSION:
+                more = key is not None
+                break
+            await send(pilot, key)
+            check(app)
+            if app.return_code is not None:  # the palette's Quit command
+                assert app.return_code == 0
+                return True
+            sent += 1
+            if sent % LOOK_EVERY == 0:
+                assert not screen_problems(app), screen_problems(app)
+        # Back to the lesson screen at its size, as a learner would, then q.
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause(0.2)
+        assert not screen_problems(app), screen_problems(app)
+        for _ in range(10):  # out of dialogs and text fields (the lab editor leaves on escape)
+            if isinstance(app.screen, LessonScreen) and not isinstance(app.focused, (Input, TextArea)):
+                break
+            await pilot.press("escape")
+            check(app)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0, app.return_code
+    return more
+
+
+async def play(script: Script, choose, folder, *, recording: bool) -> None:
+    """Sessions until `choose` runs out; a failure is reported with the keys sent."""
+    lessons = random.Random(script.seed).sample(catalog.LESSON_IDS, len(catalog.LESSON_IDS))
+    try:
+        for number, lesson_id in enumerate(lessons * 100):
+            if number and recording:
+                script.keys.append(NEW_SESSION)
+            if not await session(choose, script.lang, lesson_id):
+                return
+    except Exception as exc:
+        (folder / "monkey-failure.json").write_text(json.dumps(script.as_json()), encoding="utf-8")
+        raise MonkeyFailure(script.report(f"{type(exc).__name__}: {exc}")) from exc
+
+
+async def run_monkey(folder, seed: int, lang: str, count: int, *, resize: bool = False) -> Script:
+    script = Script(seed=seed, lang=lang)
+    monkey = Monkey(seed, resize=resize)
+    pressed = 0
+
+    def choose(typing: bool) -> str | None:
+        nonlocal pressed
+        if pressed >= count:
+            return None
+        pressed += 1
+        key = monkey.next_key(typing)
+        script.keys.append(key)
+        return key
+
+    await play(script, choose, folder, recording=True)
+    return script
+
+
+@pytest.mark.parametrize("seed,lang", [(1, "en"), (2, "zh")])
+async def test_random_keys(tmp_path, monkeypatch, seed, lang):
+    monkeypatch.chdir(tmp_path)  # `x` exports land here
+    await run_monkey(tmp_path, seed, lang, 400)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed,lang", [(seed, lang) for seed in range(10, 16) for lang in ("en", "zh")])
+async def test_random_keys_long(tmp_path, monkeypatch, seed, lang):
+    monkeypatch.chdir(tmp_path)
+    await run_monkey(tmp_path, seed, lang, 3000, resize=True)
+
+
+def pty_play(term, script: Script, keys) -> None:
+    """Send `keys` to gradtour in `term`, then escape back to the lesson and `q`."""
+    from tests.processes import descendants
+
+    tree = wait_for_worker(term)
+    try:
+        for number, key in enumerate(keys):
+            script.keys.append(key)
+            if key.startswith("wait:"):
+                term.read(int(key.split(":")[1]) / 1000)
+            elif key.startswith("resize:"):
+                term.resize(*map(int, key.split(":")[1].split("x")))
+            else:
+                term.type("".join(KEYS.get(each, PTY_KEYS.get(each, each)) for each in burst_keys(key)))
+            term.read(0.01)
+            assert term.alive(), f"gradtour exited ({term.exit_status}):\n{term.text()}"
+            if number % 25 == 0 and "8.hw" not in term.lines()[0]:  # a lab may show the learner's
+                assert "Traceback" not in term.text(), term.text()
+                tree.update(descendants(term.pid))
+        term.resize(*SIZE)
+        term.settle(0.3)
+        for _ in range(4):  # out of any dialog (a lone escape needs a pause to read as one)
+            term.press("escape")
+            term.settle(0.2)
+        term.press("q")
+        assert term.wait_exit(EXIT) == 0, f"q did not end gradtour; screen:\n{term.text()}"
+    except AssertionError as exc:
+        raise MonkeyFailure(script.report(str(exc))) from exc
+    assert_no_process_left(tree)
+    assert b"\x1b[?1049l" in term.raw[-400:], "the terminal's main screen is restored"
+
+
+def pty_keys(seed: int, count: int, *, resize: bool):
+    monkey = Monkey(seed, resize=resize)
+    return [monkey.next_key(False) for _ in range(count)]
+
+
+def test_random_keys_in_a_real_terminal(launch):
+    """The installed command in a pty: the keys arrive as bytes, escape sequences and all."""
+    args = ["--lang", "zh", "--lesson", "8.4"]
+    term = launch(*args)
+    term.wait_for(lambda s: "4 / 12" in s, SCREEN)
+    pty_play(term, Script(seed=3, lang="zh", pty=True, args=args), pty_keys(3, 300, resize=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed,lang", [(30, "en"), (31, "zh")])
+def test_random_keys_in_a_real_terminal_long(launch, seed, lang):
+    term = launch("--lang", lang)
+    term.wait_for(lambda s: "1 / 12" in s, SCREEN)
+    pty_play(term, Script(seed=seed, lang=lang, pty=True, args=["--lang", lang]), pty_keys(seed, 3000, resize=True))
+
+
+async def test_replay(tmp_path, monkeypatch):
+    """Replays a failure: GRADTOUR_MONKEY_REPLAY='<the JSON a failure printed>'
+    (or the path of the monkey-failure.json it wrote)."""
+    recorded = os.environ.get("GRADTOUR_MONKEY_REPLAY")
+    if not recorded:
+        pytest.skip("set GRADTOUR_MONKEY_REPLAY to replay a monkey failure")
+    if not recorded.lstrip().startswith("{"):
+        recorded = open(recorded, encoding="utf-8").read()
+    data = json.loads(recorded)
+    monkeypatch.chdir(tmp_path)
+    if data.get("pty"):
+        from tests.pty_helpers import pty_env
+        from tests.terminal import Terminal, gradtour_argv
+
+        term = Terminal(gradtour_argv(*data["args"]), env=pty_env(), cwd=str(tmp_path))
+        try:
+            term.wait_for(" / 12", SCREEN)
+            pty_play(term, Script(seed=data["seed"], lang=data["lang"], pty=True, args=data["args"]), data["keys"])
+        finally:
+            term.close()
+        return
+    script = Script(seed=data["seed"], lang=data["lang"], keys=data["keys"])
+    keys = iter(data["keys"])
+    await play(script, lambda typing: next(keys, None), tmp_path, recording=False)
+
+
+# -- what the monkey found: keys that reach the app together ------------------------
+
+
+@pytest.mark.parametrize("first,together,screens", [
+    ("e", ["enter", "enter"], ["LessonScreen"]),  # the what-if form applied twice
+    ("t", ["enter", "enter"], ["LessonScreen"]),  # contents: a lesson chosen twice
+    ("t", ["down", "enter", "escape"], ["LessonScreen"]),
+    ("ctrl+p", ["c", "o", "n", "t", "enter", "enter", "enter"], ["LessonScreen", "ContentsDialog"]),
+    (None, ["ctrl+p", "space", "pageup"], ["LessonScreen", "Palette"]),  # paging an unseen list
+    (None, ["ctrl+p", "x", "pagedown"], ["LessonScreen", "Palette"]),
+])
+async def test_keys_typed_together(first, together, screens):
+    """Each once crashed the app (ScreenStackError, KeyError) when the keys
+    `together` arrived in one read, as a terminal delivers fast typing."""
+    app = make_app(lesson="8.2")
+    async with app.run_test(size=SIZE) as pilot:
+        if first:
+            await pilot.press(first)
+        await pilot.pause()
+        await send(pilot, BURST + " ".join(together))
+        await pilot.pause(0.3)
+        check(app)
+        assert [type(screen).__name__ for screen in app.screen_stack] == screens
+        await pilot.press("escape", "escape", "q")
+    assert app.return_code == 0
