@@ -95,6 +95,7 @@ class DemoWorker:
         self._start_lock = asyncio.Lock()
         self._ids = itertools.count(1)
         self._stderr: collections.deque[str] = collections.deque(maxlen=_STDERR_LINES)
+        self._events_task: asyncio.Task | None = None  # the current process's, which ends in _exited
         self._closing = False
 
     # --- state -----------------------------------------------------------
@@ -125,6 +126,14 @@ class DemoWorker:
         async with self._start_lock:  # a restart and a run may both ask at once
             if self._alive():
                 return
+            if self._events_task is not None and not self._events_task.done():
+                # The last process has died, but its end is not handled yet
+                # (its stderr is still being read). Handled after the clear
+                # below, its failure read "exit status 1" and was taken for
+                # this start's, before this start had even been tried.
+                await asyncio.shield(self._events_task)
+                if self._closing:
+                    return
             self._begin_starting()
             self._stderr.clear()
             self.failure = None
@@ -143,7 +152,7 @@ class DemoWorker:
                 return
             self._proc = proc
             stderr_task = self._spawn(self._read_stderr(proc))
-            self._spawn(self._read_events(proc, self._ready, stderr_task))
+            self._events_task = self._spawn(self._read_events(proc, self._ready, stderr_task))
 
     def _alive(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
