@@ -613,7 +613,11 @@ def _check_make_optimizer(ctx: _Context) -> None:
 
 
 def _class_name(value: Any) -> str:
+    if value is None:
+        return "None"
     kind = type(value)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
     module = "torch.optim" if kind.__module__.startswith("torch.optim") else kind.__module__
     return f"{module}.{kind.__qualname__}"
 

@@ -293,3 +293,9 @@ def test_a_syntax_error_names_the_line():
     error = next(e for e in events if e["event"] == "error")
     assert error["kind"] == "syntax" and verdict is None
     assert code.splitlines()[error["line"] - 1].startswith("def steps_to_threshold")
+
+
+def test_a_missing_optimizer_reads_none():
+    from lessons.lab_checks import _class_name
+
+    assert _class_name(None) == "None" and _class_name(3) == "int"

@@ -353,6 +353,10 @@ class Labs:
         self._say(Said({"template": MSG_HINT, "arguments": {
             "number": progress.hints, "total": len(hints),
             "text": {"template": "{text}", "arguments": {"text": text}}}}, "yellow"))
+        # The hint is shown above the editor: bring it into view, wherever the
+        # learner was reading (or editing in another terminal).
+        self.app.call_after_refresh(self.app.lesson_screen.lesson_view.scroll_to_widget, self.panel,
+                                    animate=False, top=True)
 
     def solution(self) -> None:
         if self.panel is None or self.lab_id is None:
