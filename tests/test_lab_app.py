@@ -251,3 +251,15 @@ async def test_enter_keeps_the_indentation_and_indents_after_a_colon():
         editor.cursor_location = (0, 9)
         await pilot.press("enter", "r", "enter", "x")
         assert editor.text == "def f(x):\n    r\n    x"
+
+
+async def test_a_lab_pages_footer_fits_the_smallest_terminal_in_both_languages(monkeypatch, tmp_path):
+    from tui.small_screen import MIN_COLUMNS, MIN_ROWS
+
+    workspace(monkeypatch, tmp_path)
+    for lang, quit_word in (("en", "quit"), ("zh", "退出")):
+        app = make_app(lesson="8.hw4", lang=lang)
+        async with app.run_test(size=(MIN_COLUMNS, MIN_ROWS)) as pilot:
+            await pilot.pause()
+            footer = visible_text(app).splitlines()[-1]
+            assert footer.rstrip().endswith(quit_word), footer

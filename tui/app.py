@@ -50,7 +50,7 @@ class LessonScreen(Screen):
         # Labs (tui/lab_session.py): shown only on a lab's page.
         Binding("c", "app.lab_check", N_("check")),
         Binding("h", "app.lab_hint", N_("hint")),
-        Binding("i", "app.lab_edit", N_("code")),
+        Binding("i", "app.lab_edit", N_("code"), show=False),  # the lab panel says it; 76 columns hold the rest
         Binding("a", "app.lab_solution", N_("solution"), show=False),
         Binding("R,shift+r", "app.lab_reset", N_("start over"), show=False, key_display="R"),
         Binding("q", "app.quit", N_("quit")),
