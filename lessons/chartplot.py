@@ -374,7 +374,8 @@ def _ylim(spec: Mapping[str, Any], log: bool) -> tuple[float | None, float | Non
         return None, None
     ends: list[float | None] = []
     for value in raw:
-        number = math.nan if value is None or isinstance(value, str) else to_float(value)
+        # to_float also reads strings: YAML takes 1e-3 (no dot) for one.
+        number = to_float(value)
         if not math.isfinite(number) or (log and number <= 0):
             ends.append(None)
         else:

@@ -446,7 +446,7 @@ def test_ylim_with_one_open_end_and_on_a_log_axis():
     open_top = dict(LINEAR, ylim=[0, None])
     labels = y_labels(render_canvas(open_top, panel_with(("a", [0, 1], [3.0, 7.0])), 40, 12, color=False))
     assert labels[-1] == "0" and float(labels[0]) >= 6
-    log = dict(LOG, ylim=[1e-4, 10])
+    log = dict(LOG, ylim=["1e-4", 10])  # YAML reads 1e-4, without a dot, as a string
     labels = y_labels(render_canvas(log, panel_with(("a", [0, 1], [0.5, 0.2])), 40, 12, color=False))
     assert labels[-1] == "1e-4" and all(1e-4 <= float(label) <= 10 for label in labels), labels
 
