@@ -158,6 +158,12 @@ async def test_a_runaway_lab_is_stopped_and_the_app_goes_on(monkeypatch, tmp_pat
         editor.load_text("import torch\nprint(torch.ones(2) @ torch.ones(3))\n")
         message = await check_and_wait(app, pilot, key="r")
         assert message.startswith("✗ Line 2")
+        editor.load_text("import time\nprint('waiting', flush=True)\ntime.sleep(60)\n")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: any("waiting" == line for line in app.demos.records["8.hw3"].lines))
+        await pilot.press("s")
+        await wait_until(pilot, lambda: not app.demos.running, timeout=5)
+        assert said(app) == "Stopped."
         editor.load_text(labs.get("8.hw3").solution(str))
         assert (await check_and_wait(app, pilot)).startswith("✓ Passed")
 

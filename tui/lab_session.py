@@ -20,14 +20,17 @@ own keys and `ctrl+r` (check) act; `escape` leaves it.
 
 from __future__ import annotations
 
+from dataclasses import replace as _replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import SystemCommand
 from textual.widgets import TextArea
 
 from lessons import catalog, lab_workspace, labs
 from lessons.catalog import Lesson
+from lessons.lab_checks import localize
 from tui.demo_pane import Note, RunRecord
 from tui.i18n import N_, _, lesson_gettext
 from tui.lab_dialogs import ConfirmDialog
@@ -77,11 +80,7 @@ ASK_RESET = N_("Replace your code in {file} with the starting code? Your changes
 class FindingNote(Note):
     """A check's finding in the console: its message may nest other messages."""
 
-    def render(self):
-        from rich.text import Text
-
-        from lessons.lab_checks import localize
-
+    def render(self) -> Text:
         return Text(localize({"template": self.template, "arguments": self.arguments}, _), style=self.style)
 
 
@@ -420,12 +419,6 @@ class Labs:
 
     def close(self) -> None:
         self._write_now()
-
-
-def _replace(progress: LabProgress, **changes: Any) -> LabProgress:
-    from dataclasses import replace
-
-    return replace(progress, **changes)
 
 
 class LabActions:
