@@ -52,8 +52,9 @@ def check_command(lab_id: str, file: str | None, *, gettext_ui: Gettext, gettext
             code = lab_workspace.read(path)
         if code is None:
             raise FileNotFoundError(2, "No such file or directory")
-    except OSError as exc:
-        print(gettext_ui(E_NO_FILE).format(path=shown, reason=exc.strerror or exc), file=err)
+    except (OSError, ValueError) as exc:  # ValueError: a path Python cannot pass to the OS
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(gettext_ui(E_NO_FILE).format(path=shown, reason=reason), file=err)
         return EXIT_USAGE
     print(gettext_ui(MSG_CHECKING).format(path=shown, lesson=lab_id), file=err)
     printer = _Printer(gettext_ui, out, err, path.name)
