@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from dataclasses import replace
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -19,7 +22,7 @@ from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
 from tui.i18n import N_, _, current_language, lesson_gettext, set_language
 from tui.lab_session import LabActions, Labs
 from tui.lesson_view import LessonView
-from tui.state import State, save_state
+from tui.state import State, save_state, state_path
 from tui.widgets import LocalizedFooter
 
 LESSON_KEYS = Binding.Group(N_("lesson"), compact=True)
@@ -29,6 +32,14 @@ WIDE = 120
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 MSG_SAVE_FAILED = N_("Could not save your place: {reason}")
+
+
+class SaveFailed(Message):
+    """A background save failed (posted from the saving thread)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__()
+        self.error = error
 
 
 class LessonScreen(Screen):
@@ -135,6 +146,8 @@ class GradTour(LabActions, App):
         self.device = device
         self.notices = list(notices)
         self._save_failed = False
+        self._save_lock = threading.Lock()
+        self._save_wanted = False
         self.demos = DemoRuns(self)
         self.labs = Labs(self)
         cjk_wrap.install()
@@ -191,7 +204,7 @@ class GradTour(LabActions, App):
         self.labs.lesson_opened(lesson)
         self.update_topbar()
         self.state.lesson = lesson_id
-        self.save()
+        self.save_soon()
 
     def open_lesson_if_chosen(self, lesson_id: str | None) -> None:
         if lesson_id:
@@ -227,7 +240,7 @@ class GradTour(LabActions, App):
         set_language(lang)
         self.state.lang = lang
         self.relocalize()
-        self.save()
+        self.save_soon()
 
     def toggle_bilingual(self) -> None:
         self.bilingual = not self.bilingual
@@ -300,12 +313,49 @@ class GradTour(LabActions, App):
     # -- persistence ---------------------------------------------------------
 
     def save(self) -> None:
+        """Save now (quitting, hanging up); a save in progress finishes first."""
+        with self._save_lock:
+            self._save_wanted = False
+            try:
+                save_state(self.state, self.state_path)
+            except OSError as exc:
+                self._tell_save_failed(exc)
+
+    def save_soon(self) -> None:
+        """Save on a thread, as the learner moves on: the atomic write's fsync
+        takes ~10 ms here, which a page change must not wait for.
+
+        The directory is made here, so that the usual failure (no such
+        directory can exist) is reported at once.
+        """
         try:
-            save_state(self.state, self.state_path)
+            (self.state_path or state_path()).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            if not self._save_failed:  # once is enough to tell the learner
-                self._save_failed = True
-                self.notify(_(MSG_SAVE_FAILED).format(reason=exc.strerror or exc), severity="warning", timeout=8)
+            self._tell_save_failed(exc)
+            return
+        self._save_wanted = True
+        self.run_worker(self._save_latest, thread=True, group="save", exit_on_error=False)
+
+    def _save_latest(self) -> None:
+        # Writers take turns, and each writes the state as it is by then, so
+        # the last write on disk is the latest state whatever the order.
+        with self._save_lock:
+            if not self._save_wanted:
+                return
+            self._save_wanted = False
+            state = replace(self.state, extra=dict(self.state.extra))
+            try:
+                save_state(state, self.state_path)
+            except OSError as exc:
+                self.post_message(SaveFailed(exc))
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        self._tell_save_failed(message.error)
+
+    def _tell_save_failed(self, exc: OSError) -> None:
+        if not self._save_failed:  # once is enough to tell the learner
+            self._save_failed = True
+            self.notify(_(MSG_SAVE_FAILED).format(reason=exc.strerror or exc), severity="warning", timeout=8)
 
 
 def _escape(text: str) -> str:
