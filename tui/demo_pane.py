@@ -12,15 +12,21 @@ import collections
 from dataclasses import dataclass, field
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
-from textual.widgets import RichLog, Static
+from textual.widgets import Static
 
 from lessons.catalog import Lesson
 from lessons.chartdata import ChartData
-from tui.chart import ChartPanel
 from tui.i18n import N_, _, lesson_gettext
+
+if TYPE_CHECKING:
+    from textual.widgets import RichLog
+
+    from tui.chart import ChartPanel
 
 #: Console lines kept per lesson: a flood of output must not eat memory.
 MAX_LINES = 2000
@@ -91,44 +97,75 @@ class RunRecord:
 
 
 class DemoPane(Vertical):
-    """Shows a RunRecord; `show()` to switch records, `event_applied()` to follow one."""
+    """Shows a RunRecord; `show()` to switch records, `event_applied()` to follow one.
+
+    Until a lesson's demo has run, the pane is its status line alone: the
+    charts and the console are mounted when a run first needs them, and a
+    lesson's chart widgets when its record is first shown with a run. An idle
+    pane hides them anyway, and the first screen and every page change would
+    otherwise pay for widgets (and plotext) that nobody sees.
+    """
 
     record: RunRecord | None = None
     #: panel name → its widget, for the lesson shown (no DOM ids: the old
     #: lesson's widgets are still being removed when the new ones mount)
     panels: dict[str, ChartPanel] = {}
+    _console: RichLog | None = None
+    _charts: Container | None = None
+    #: the lesson whose chart widgets are mounted
+    _charts_of: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="demo-status")
-        yield Container(id="charts")
-        yield RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False)
+
+    def _body(self) -> RichLog:
+        """The console (and the charts' container), mounted on first use."""
+        if self._console is None:
+            from textual.widgets import RichLog
+
+            self._charts = Container(id="charts")
+            self._console = RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False)
+            self.mount(self._charts, self._console)
+        return self._console
+
+    def _has_run(self, record: RunRecord) -> bool:
+        return record.status[0] != "idle" or bool(record.lines)
+
+    def _build_charts(self, record: RunRecord) -> None:
+        """Mount the chart widgets of `record`'s lesson, unless they are there."""
+        if self._charts_of == record.lesson.id:
+            return
+        from tui.chart import ChartPanel
+
+        self._body()
+        assert self._charts is not None
+        self._charts.remove_children()
+        gettext = lesson_gettext()
+        self.panels = {name: ChartPanel(spec, gettext=gettext) for name, spec in record.lesson.charts.items()}
+        self._charts.mount_all(self.panels.values())
+        self._charts_of = record.lesson.id
+        self.set_class(not self.panels, "-no-charts")
 
     def show(self, record: RunRecord) -> None:
         """Display `record` (charts rebuilt only when the lesson changes)."""
-        charts = self.query_one("#charts", Container)
-        if self.record is None or self.record.lesson.id != record.lesson.id:
-            charts.remove_children()
-            gettext = lesson_gettext()
-            self.panels = {
-                name: ChartPanel(spec, record.data.panel(name),
-                                 previous=record.previous.panels.get(name) if record.previous else None,
-                                 gettext=gettext)
-                for name, spec in record.lesson.charts.items()
-            }
-            charts.mount_all(self.panels.values())
-            self.set_class(not self.panels, "-no-charts")
         self.record = record
+        if self._has_run(record):
+            self._build_charts(record)
         self.rebind()
-        console = self.query_one("#console", RichLog)
-        console.clear()
-        for line in record.lines:
-            console.write(console_line(line))
+        if self._console is not None and (self._console.lines or record.lines):
+            # clear() makes Textual lay the screen out at once (RichLog reads
+            # its size): skipped when there is nothing to clear or to show.
+            self._console.clear()
+        if record.lines:
+            console = self._body()
+            for line in record.lines:
+                console.write(console_line(line))
         self.update_status()
 
     def rebind(self) -> None:
         """Point the chart widgets at the record's (possibly new) data objects."""
         record = self.record
-        if record is None:
+        if record is None or self._charts_of != record.lesson.id:
             return
         for name, widget in self.panels.items():
             previous = record.previous.panels.get(name) if record.previous else None
@@ -138,18 +175,32 @@ class DemoPane(Vertical):
         if self.record is not None:
             # Until the first run the pane is one line, leaving the text room.
             self.set_class(self.record.status[0] == "idle", "-idle")
+            if self._has_run(self.record) and self._charts_of != self.record.lesson.id:
+                self._build_charts(self.record)
+                self.rebind()
             self.query_one("#demo-status", Static).update(self.record.status_text())
 
     def chart_changed(self, panel: str) -> None:
-        if widget := self.panels.get(panel):
+        if self.record is not None and self._charts_of == self.record.lesson.id and (widget := self.panels.get(panel)):
             widget.refresh_data()
 
     def write(self, line: str | Note) -> None:
-        self.query_one("#console", RichLog).write(console_line(line))
+        self._body().write(console_line(line))
 
     def relocalize(self) -> None:
+        """Captions and our own console lines in the new language.
+
+        Not `show()`: that rebinds the charts, and plotext would redraw
+        canvases that a language does not change.
+        """
         gettext = lesson_gettext()
         for widget in self.panels.values():
             widget.set_gettext(gettext)
-        if self.record is not None:
-            self.show(self.record)
+        record = self.record
+        if record is None:
+            return
+        if self._console is not None and any(isinstance(line, Note) for line in record.lines):
+            self._console.clear()
+            for line in record.lines:
+                self._console.write(console_line(line))
+        self.update_status()

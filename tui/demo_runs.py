@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from lessons import catalog
 from lessons.catalog import Lesson
-from lessons.export import export_script
-from lessons.params import ParamError, defaults, format_value, param_specs
-from lessons.worker_client import DemoWorker
 from tui.demo_pane import (
     MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_RUNNING, ST_STOPPED,
     Note, RunRecord,
 )
 from tui.i18n import N_, _, lesson_gettext
-from tui.params_dialog import ParamsDialog
+
+# The worker client, parameters, export and the what-if form are imported
+# where they are first used: the first screen needs none of them.
 
 if TYPE_CHECKING:
+    from lessons.worker_client import DemoWorker
     from tui.app import GradTour
 
 #: Seconds between console flushes while a demo prints.
@@ -45,7 +45,7 @@ MSG_NO_DEMO = N_("This lesson has no demo to run.")
 class DemoRuns:
     def __init__(self, app: GradTour) -> None:
         self.app = app
-        self.worker: DemoWorker | None = None
+        self._worker: DemoWorker | None = None
         self.records: dict[str, RunRecord] = {}
         self.values: dict[str, dict[str, Any]] = {}
         self.device = app.device
@@ -56,16 +56,23 @@ class DemoRuns:
     # -- lifecycle ---------------------------------------------------------
 
     def start_soon(self) -> None:
-        self.worker = DemoWorker(on_state=self._worker_state)
         self.app.set_timer(WORKER_DELAY, self._start_worker)
 
+    @property
+    def worker(self) -> DemoWorker:
+        """The worker's client, made (not started) when first asked for."""
+        if self._worker is None:
+            from lessons.worker_client import DemoWorker
+
+            self._worker = DemoWorker(on_state=self._worker_state)
+        return self._worker
+
     async def _start_worker(self) -> None:
-        if self.worker is not None:
-            await self.worker.start()
+        await self.worker.start()
 
     async def close(self) -> None:
-        if self.worker is not None:
-            await self.worker.close()
+        if self._worker is not None:
+            await self._worker.close()
 
     @property
     def running(self) -> bool:
@@ -80,6 +87,8 @@ class DemoRuns:
 
     def values_for(self, lesson: Lesson) -> dict[str, Any]:
         if lesson.id not in self.values:
+            from lessons.params import defaults
+
             self.values[lesson.id] = defaults(lesson)
         return self.values[lesson.id]
 
@@ -87,7 +96,7 @@ class DemoRuns:
         """The device the demos run on, once known (auto needs the worker)."""
         if self.device != "auto":
             return self.device
-        return self.worker.device_auto if self.worker is not None else None
+        return self._worker.device_auto if self._worker is not None else None
 
     def shown_values(self, lesson: Lesson) -> dict[str, Any]:
         """What the code on screen shows: the what-if values and the device.
@@ -132,12 +141,11 @@ class DemoRuns:
         if not lesson.demos:
             self.app.notify(_(MSG_NO_DEMO), timeout=4)
             return
-        if self.worker is None:
-            self.start_soon()
         self.app.run_worker(self._run(lesson), group="demo", exclusive=True, exit_on_error=False)
 
     async def _run(self, lesson: Lesson) -> None:
-        assert self.worker is not None
+        from lessons.params import format_value, param_specs
+
         values = self.values_for(lesson)
         notes = []
         if values:
@@ -155,9 +163,7 @@ class DemoRuns:
         `on_event` may handle an event itself (returning None) or hand one on
         to be applied (the labs' `check` and `notice` events are theirs).
         """
-        if self.worker is None:
-            self.start_soon()
-        assert self.worker is not None
+        worker = self.worker
         if self._active is not None and self._active.running:
             self._finish(self._active, "stopped")
         record = self.record(lesson)
@@ -167,13 +173,13 @@ class DemoRuns:
             pane.show(record)
         for note in notes:
             self._line(record, note)
-        self._set_status(record, "loading" if not self.worker.ready else "running",
-                         ST_LOADING if not self.worker.ready else ST_RUNNING,
-                         **({} if not self.worker.ready else {"device": "…", "block": 1,
-                                                              "total": len(lesson.demos)}))
+        self._set_status(record, "loading" if not worker.ready else "running",
+                         ST_LOADING if not worker.ready else ST_RUNNING,
+                         **({} if not worker.ready else {"device": "…", "block": 1,
+                                                         "total": len(lesson.demos)}))
         self.app.refresh_bindings()
         try:
-            async with contextlib.aclosing(start(self.worker)) as events:
+            async with contextlib.aclosing(start(worker)) as events:
                 async for event in events:
                     if on_event is not None:
                         event = on_event(record, event)
@@ -192,8 +198,8 @@ class DemoRuns:
         self._set_status(record, kind, template, **arguments)
 
     def stop(self) -> None:
-        if self.worker is not None and self.running:
-            self.worker.stop()
+        if self._worker is not None and self.running:
+            self._worker.stop()
 
     def _apply(self, record: RunRecord, event: dict) -> None:
         kind = event.get("event")
@@ -277,6 +283,9 @@ class DemoRuns:
         lesson = catalog.load(lesson_id)
         if not lesson.params:
             return
+        from lessons.params import defaults
+        from tui.params_dialog import ParamsDialog
+
         self.app.push_screen(ParamsDialog(lesson, self.values_for(lesson), defaults(lesson)),
                              lambda values: self._params_chosen(lesson, values))
 
@@ -292,6 +301,9 @@ class DemoRuns:
         lesson = catalog.load(lesson_id)
         if not lesson.demos:
             return
+        from lessons.export import export_script
+        from lessons.params import ParamError
+
         try:
             values = {**self.values_for(lesson), **self.shown_values(lesson)}
             script = export_script(lesson, values, lesson_gettext())
