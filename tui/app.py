@@ -218,7 +218,9 @@ class GradTour(LabActions, App):
         self.lesson_screen.query_one("#topbar", Static).update(
             f"[b]{lesson.id}[/b]  {_escape(title)}  [dim]│[/dim] {position} [dim]│[/dim] {mode}"
         )
-        self.sub_title = title
+        # Without the reactive's repaint: assigning sub_title repaints the
+        # whole screen (~15 KB over ssh at 120x40), and nothing here shows it.
+        self.set_reactive(App.sub_title, title)
 
     def relocalize(self) -> None:
         screen = self.lesson_screen
