@@ -15,10 +15,9 @@ from textual.widgets import Static
 
 from lessons import catalog
 from lessons.i18n import LANGUAGES
-from tui import chart, cjk_wrap, lab_panel, lifecycle, small_screen, themes
+from tui import cjk_wrap, lab_panel, lifecycle, small_screen, themes
 from tui.demo_pane import DemoPane
 from tui.demo_runs import DemoRuns
-from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
 from tui.i18n import N_, _, current_language, lesson_gettext, set_language
 from tui.lab_session import LabActions, Labs
 from tui.lesson_view import LessonView
@@ -68,6 +67,9 @@ class LessonScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
+        # Before the first layout, not on the first resize: switching layout
+        # then lays out (renders) every block of the lesson a second time.
+        self.set_class(self.app.size.width >= WIDE, "-wide")
         yield Static(id="topbar")
         with Container(id="main"):
             yield LessonView(id="lesson")
@@ -102,19 +104,29 @@ class LessonScreen(Screen):
     def action_bilingual(self) -> None:
         self.app.toggle_bilingual()
 
+    # The dialogs are imported when first opened: the first screen needs none.
+
     def action_contents(self) -> None:
+        from tui.dialogs import ContentsDialog
+
         self.app.push_screen(ContentsDialog(self.app.lesson_id, passed=self.app.labs.passed()),
                              self.app.open_lesson_if_chosen)
 
     def action_glossary(self) -> None:
+        from tui.dialogs import GlossaryDialog
+
         self.app.push_screen(GlossaryDialog())
 
     def action_help(self) -> None:
+        from tui.dialogs import HelpDialog
+
         self.app.push_screen(HelpDialog())
 
 
 class GradTour(LabActions, App):
-    CSS_PATH = ["app.tcss", chart.CSS_PATH, lab_panel.CSS_PATH]
+    # chart.tcss by name: importing tui.chart (and plotext's helpers) for its
+    # path would cost the first screen ~10 ms.
+    CSS_PATH = ["app.tcss", "chart.tcss", lab_panel.CSS_PATH]
     TITLE = "gradtour"
     BINDINGS = [
         Binding("ctrl+c", "quit", N_("quit"), show=False, priority=True),
@@ -190,10 +202,25 @@ class GradTour(LabActions, App):
                 return screen
         raise LookupError("no lesson screen")
 
-    def _gettexts(self):
-        gettext = lesson_gettext()
-        other = [lang for lang in LANGUAGES if lang != current_language()][0]
-        return gettext, (lesson_gettext(other) if self.bilingual else None)
+    def _gettexts(self, lang: str | None = None):
+        lang = lang or current_language()
+        other = [code for code in LANGUAGES if code != lang][0]
+        return lesson_gettext(lang), (lesson_gettext(other) if self.bilingual else None)
+
+    def _prefetch(self) -> None:
+        """While the learner reads, draw what they will likely ask for next:
+        this lesson in the other language (`l`) and the next lesson (`→`).
+        Both then come from the lesson view's cache (bench/FINDINGS.md)."""
+        here = catalog.load(self.lesson_id)
+        other = [code for code in LANGUAGES if code != current_language()][0]
+        pages = [lambda: (here, *self._gettexts(other), self.demos.shown_values(here))]
+        if (following := catalog.neighbour(here.id, 1)) != here.id:
+            def next_page():
+                lesson = catalog.load(following)
+                return (lesson, *self._gettexts(), self.demos.shown_values(lesson))
+
+            pages.append(next_page)
+        self.lesson_screen.lesson_view.prefetch(*pages)
 
     def open_lesson(self, lesson_id: str) -> None:
         lesson = catalog.load(lesson_id)
@@ -205,6 +232,7 @@ class GradTour(LabActions, App):
         self.update_topbar()
         self.state.lesson = lesson_id
         self.save_soon()
+        self._prefetch()
 
     def open_lesson_if_chosen(self, lesson_id: str | None) -> None:
         if lesson_id:
@@ -229,6 +257,7 @@ class GradTour(LabActions, App):
         self.labs.relocalize()
         self.update_topbar()
         screen.refresh_bindings()
+        self._prefetch()
 
     def switch_language(self) -> None:
         from lessons.i18n import usable_language

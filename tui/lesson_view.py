@@ -2,22 +2,101 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from time import monotonic
+from typing import Any
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.segment import Segment
+from textual.cache import LRUCache
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from lessons.catalog import Block, Gettext, Lesson
 from tui.render import localized_renderable
 
+#: Rendered blocks kept: a whole chapter in both languages at two widths.
+RENDERED_BLOCKS = 2048
+#: Prefetching renders for at most this long (s) before it lets keys through.
+PREFETCH_SLICE = 0.008
+
+#: A page worth drawing ahead: the lesson, its gettexts and its code values.
+Page = tuple[Lesson, Gettext, "Gettext | None", Mapping[str, Any]]
+
+
+class Rendered:
+    """A renderable drawn once per width, then replayed from a cache.
+
+    Textual renders a block to learn its height at every layout, and again
+    to draw it; syntax highlighting (pygments) and Markdown (markdown-it) made
+    those renders most of the cost of a page change or a language switch
+    (bench/FINDINGS.md). Lines are cached by what the block shows (block,
+    language, what-if values) and the width, so a page or language seen
+    before costs no rendering at all. The renderable itself is only made on
+    a miss.
+    """
+
+    _cache: LRUCache[tuple[Hashable, int], list[list[Segment]]] = LRUCache(RENDERED_BLOCKS)
+
+    def __init__(self, key: Hashable, make: Callable[[], RenderableType]) -> None:
+        self.key = key
+        self.make = make
+
+    def lines(self, console: Console, options: ConsoleOptions) -> list[list[Segment]]:
+        key = (self.key, options.max_width)
+        lines = self._cache.get(key)
+        if lines is None:
+            lines = console.render_lines(self.make(), options.update(height=None), pad=False)
+            self._cache[key] = lines
+        return lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        new_line = Segment.line()
+        for line in self.lines(console, options):
+            yield from line
+            yield new_line
+
+
+def rendered(block: Block, gettext: Gettext, bilingual_with: Gettext | None,
+             code_values: Mapping[str, Any] | None, highlight: bool = True) -> Rendered:
+    """`block` as the lesson view shows it, cached (see `Rendered`)."""
+    if code_values and block.kind == "code" and block.runnable:
+        values: Hashable = tuple(sorted((name, repr(value)) for name, value in code_values.items()))
+    else:
+        values = ()
+    highlight = highlight or block.kind != "code"
+    return Rendered((block, gettext, bilingual_with, values, highlight),
+                    lambda: localized_renderable(block, gettext, bilingual_with, code_values, highlight=highlight))
+
+
+def _rows_at_least(block: Block, gettext: Gettext, width: int) -> int:
+    """A lower bound of the rows `block` takes at `width` (margin included)."""
+    text = block.text if block.kind == "code" else block.localized(gettext)
+    return 1 + sum(max(1, cell_len(line) // max(1, width)) for line in text.splitlines() or [""])
+
+
+def _classes(block: Block) -> str:
+    role = f" block-{block.role}" if block.role else ""  # a lab's code and solution (labs.tcss)
+    return f"block block-{block.kind}{role}"
+
 
 class BlockView(Static):
     def __init__(self, block: Block, index: int) -> None:
-        role = f" block-{block.role}" if block.role else ""  # a lab's code and solution (labs.tcss)
-        super().__init__(classes=f"block block-{block.kind}{role}")
+        super().__init__(classes=_classes(block))
         self.block = block
         self.index = index
 
-    def localize(self, gettext: Gettext, bilingual_with: Gettext | None, code_values=None) -> None:
-        self.update(localized_renderable(self.block, gettext, bilingual_with, code_values))
+    def show_block(self, block: Block, index: int) -> None:
+        """Show another block (call localize next): widgets are reused across lessons."""
+        if (block.kind, block.role) != (self.block.kind, self.block.role):
+            self.set_classes(_classes(block) + (" -spare" if self.has_class("-spare") else ""))
+        self.block = block
+        self.index = index
+
+    def localize(self, gettext: Gettext, bilingual_with: Gettext | None, code_values=None,
+                 highlight: bool = True) -> None:
+        self.update(rendered(self.block, gettext, bilingual_with, code_values, highlight))
 
 
 class LessonView(VerticalScroll, can_focus=True):
@@ -31,23 +110,127 @@ class LessonView(VerticalScroll, can_focus=True):
     lesson: Lesson | None = None
     #: what-if parameter values shown in the code (empty: the lesson's own)
     code_values: dict = {}
+    #: bumped by every show, and by every prefetch: the deferred work of an
+    #: older one stops
+    _shown = 0
+    _prefetching = 0
+    #: the lesson's block widgets, in order (mounted, or about to be)
+    _views: list[BlockView] = []
+    #: every block widget, shown or not: the first len(_views) are the lesson's
+    _pool: list[BlockView] = []
 
     def show(self, lesson: Lesson, gettext: Gettext, bilingual_with: Gettext | None,
              code_values: dict | None = None) -> None:
+        """Show `lesson`.
+
+        Block widgets are reused from lesson to lesson (new content, perhaps
+        new classes); the ones a shorter lesson does not need are hidden, not
+        removed, and more are mounted ahead of need while the learner reads
+        (`prefetch`). Mounting or removing widgets costs a layout and a frame
+        of its own: the new lesson came on screen a frame after its title.
+
+        The very first lesson is drawn a screenful first, its code not yet
+        coloured: the blocks below the first screen, and the colours, follow
+        right after it is on screen, so that launching waits neither for the
+        whole lesson to be laid out nor for pygments (bench/FINDINGS.md).
+        """
+        first = self.lesson is None
         self.lesson = lesson
         self.code_values = code_values or {}
         self._gettexts = (gettext, bilingual_with)
-        views = [BlockView(block, index) for index, block in enumerate(lesson.blocks)]
-        for view in views:
-            view.localize(gettext, bilingual_with, self.code_values)
+        self._shown += 1
+        pool = self._pool
+        views = []
+        for index, block in enumerate(lesson.blocks):
+            if index < len(pool):
+                pool[index].show_block(block, index)
+                views.append(pool[index])
+            else:
+                views.append(BlockView(block, index))
+        surplus = pool[len(views):]
+        self._pool = views + surplus
+        self._views = views
+        now = len(views)
+        if first:
+            size = self.app.size
+            rows, now = 0, 0
+            while now < len(views) and rows < size.height:
+                rows += _rows_at_least(views[now].block, gettext, size.width)
+                now += 1
+        for view in views[:now]:
+            view.localize(gettext, bilingual_with, self.code_values, highlight=not first)
         with self.app.batch_update():
-            self.remove_children()
-            self.mount_all(views)
+            # Whatever else the last lesson put among its blocks (a lab's panel).
+            if others := [child for child in self.children if not isinstance(child, BlockView)]:
+                self.remove_children(others)
+            for view in views:
+                view.remove_class("-spare")
+            for view in surplus:
+                view.add_class("-spare")
+            if unmounted := [view for view in views[:now] if view.parent is None]:
+                before = next((view for view in surplus if view.parent is not None), None)
+                self.mount_all(unmounted, before=before)
             self.scroll_home(animate=False)
+        if first:
+            self.call_after_refresh(self._complete, views, now, self._shown)
+
+    def _complete(self, views: list[BlockView], shown: int, generation: int) -> None:
+        """The rest of the first lesson: colour its code, mount the blocks below."""
+        if generation == self._shown:
+            for view in views[:shown]:
+                if view.block.kind == "code":
+                    view.localize(*self._gettexts, self.code_values)
+            for view in views[shown:]:
+                view.localize(*self._gettexts, self.code_values)
+        # Mounted even when another lesson is shown by now: the pool's order
+        # is the order on screen.
+        self.mount_all([view for view in views[shown:] if view.parent is None])
+
+    def prefetch(self, *pages: Callable[[], Page]) -> None:
+        """Render `pages` into the cache while the learner reads, a slice at a time.
+
+        Each page is a function (so that loading a lesson is deferred too);
+        a later show or prefetch cancels what is left of this one.
+        """
+        self._prefetching += 1
+        work = self._prefetch_work(pages)
+        self.call_after_refresh(self._prefetch_step, work, self._prefetching)
+
+    def _prefetch_work(self, pages) -> Iterator[None]:
+        width = self._views[0].content_size.width if self._views else 0
+        if width <= 0:
+            return
+        options = self.app.console_options.update_width(width).update(highlight=False)
+        for page in pages:
+            lesson, gettext, bilingual_with, code_values = page()
+            self._grow(len(lesson.blocks))
+            yield
+            for block in lesson.blocks:
+                rendered(block, gettext, bilingual_with, code_values).lines(self.app.console, options)
+                yield
+
+    def _grow(self, count: int) -> None:
+        """Mount hidden block widgets until there are `count` (see `show`)."""
+        if len(self._pool) < count:
+            spare = [BlockView(Block("paragraph", "", 0), len(self._pool) + n) for n in range(count - len(self._pool))]
+            for view in spare:
+                view.add_class("-spare")
+            self._pool.extend(spare)
+            self.mount_all(spare)
+
+    def _prefetch_step(self, work: Iterator[None], generation: int) -> None:
+        deadline = monotonic() + PREFETCH_SLICE
+        for _ in work:
+            if generation != self._prefetching:
+                return
+            if monotonic() > deadline:
+                # A timer, not call_later: the event loop must run keys in between.
+                self.set_timer(0.001, lambda: self._prefetch_step(work, generation))
+                return
 
     def set_code_values(self, code_values: dict) -> None:
         self.code_values = code_values
-        for view in self.query(BlockView):
+        for view in self._views:
             if view.block.kind == "code":
                 view.localize(*self._gettexts, self.code_values)
 
@@ -55,14 +238,15 @@ class LessonView(VerticalScroll, can_focus=True):
         anchor, fraction = self.reading_place()
         self._gettexts = (gettext, bilingual_with)
         with self.app.batch_update():
-            for view in self.query(BlockView):
+            for view in self._views:
                 view.localize(gettext, bilingual_with, self.code_values)
-        if anchor is not None:
+        if anchor is not None and (anchor, fraction) != (0, 0.0):
+            # At the top nothing moves: no second layout and frame to wait for.
             self.call_after_refresh(self.restore_place, anchor, fraction)
 
     def reading_place(self) -> tuple[int | None, float]:
         top = self.scroll_y
-        for view in self.query(BlockView):
+        for view in self._views:
             region = view.virtual_region
             if region.bottom > top:
                 into = max(0.0, top - region.y)
@@ -70,7 +254,7 @@ class LessonView(VerticalScroll, can_focus=True):
         return None, 0.0
 
     def restore_place(self, index: int, fraction: float) -> None:
-        views = list(self.query(BlockView))
+        views = self._views
         if not 0 <= index < len(views):
             return
         region = views[index].virtual_region

@@ -17,26 +17,34 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.segment import Segment
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
 from lessons.catalog import Block, Gettext
-from lessons.params import substituted_code
+
+# rich.syntax (pygments) and lessons.params are imported where code is drawn:
+# the first screen of most lessons is prose, and they cost it ~10 ms.
 
 #: ANSI themes follow the terminal's own palette: readable on dark and light
 #: backgrounds, and on 16-colour consoles (TERM=linux) over ssh.
 CODE_THEME = "ansi_dark"
 
 
-def block_renderable(block: Block, text: str) -> RenderableType:
-    """`text` is the block's text already localized."""
+def block_renderable(block: Block, text: str, *, highlight: bool = True) -> RenderableType:
+    """`text` is the block's text already localized.
+
+    `highlight=False` draws code uncoloured, laid out exactly as highlighted
+    code is (the same wrapping, the same height): a stand-in while pygments
+    compiles its Python lexer, which takes ~30 ms once per process.
+    """
     if block.kind == "heading":
         level = len(text) - len(text.lstrip("#"))
         title = Text(text.lstrip("#").strip(), style="bold underline" if level <= 2 else "bold")
         return Padding(title, (1 if level <= 2 else 0, 0, 0, 0))
     if block.kind == "code":
-        return Syntax(text.rstrip("\n"), "python", theme=CODE_THEME, word_wrap=True,
+        from rich.syntax import Syntax
+
+        return Syntax(text.rstrip("\n"), "python" if highlight else "text", theme=CODE_THEME, word_wrap=True,
                       background_color="default", padding=(0, 1))
     if block.kind == "sketch":
         return Padding(Text(text), (0, 2))
@@ -98,16 +106,18 @@ class Trimmed:
 
 
 def localized_renderable(block: Block, gettext: Gettext, bilingual_with: Gettext | None = None,
-                         code_values: Mapping[str, Any] | None = None) -> RenderableType:
+                         code_values: Mapping[str, Any] | None = None, *, highlight: bool = True) -> RenderableType:
     """The block in gettext's language; code shows the what-if `code_values`."""
     if code_values and block.kind == "code" and block.runnable:
+        from lessons.params import substituted_code
+
         block = replace(block, text=substituted_code(block, code_values))
     first_text = block.localized(gettext)
-    first = block_renderable(block, first_text)
+    first = block_renderable(block, first_text, highlight=highlight)
     if bilingual_with is None:
         return first
     second_text = block.localized(bilingual_with)
     if second_text == first_text:
         return first  # code with no comments, rules: nothing to show twice
-    second = block_renderable(block, second_text)
+    second = block_renderable(block, second_text, highlight=highlight)
     return Group(first, Padding(second, (0, 0, 0, 2), style="dim"))
