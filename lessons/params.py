@@ -25,7 +25,7 @@ from lessons.i18n import N_
 
 __all__ = [
     "DEVICE", "TYPES", "ParamError", "ParamSpec", "Problem", "check_value", "defaults",
-    "format_value", "param_specs", "parse_setting", "parse_value", "resolve", "substituted_code",
+    "format_value", "param_specs", "parse_setting", "parse_value", "printable", "resolve", "substituted_code",
 ]
 
 TYPES = ("int", "float", "floats", "choice", "bool")
@@ -158,8 +158,18 @@ def parse_value(spec: ParamSpec, text: str) -> Any:
 
 
 def _echo(text: str) -> str:
-    shown = text if len(text) <= _ECHO_LIMIT else text[: _ECHO_LIMIT - 1] + "…"
-    return repr(shown)
+    return repr(_shortened(text))
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= _ECHO_LIMIT else text[: _ECHO_LIMIT - 1] + "…"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (and undecodable bytes) spelled out, as
+    repr() spells them: echoed as they are, an escape code would act on the
+    learner's terminal, and a line separator would break a one-line message."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _parse_int(spec: ParamSpec, text: str) -> int:
@@ -282,7 +292,7 @@ def _spec_named(lesson: Lesson, name: str) -> ParamSpec:
         return specs[name]
     if not specs:
         raise ParamError(E_NO_PARAMS, lesson=lesson.id)
-    raise ParamError(E_UNKNOWN, name=name, lesson=lesson.id, names=", ".join(specs))
+    raise ParamError(E_UNKNOWN, name=printable(_shortened(name)), lesson=lesson.id, names=", ".join(specs))
 
 
 def resolve(lesson: Lesson, values: Mapping[str, Any] | None = None) -> dict[str, Any]:

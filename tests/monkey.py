@@ -36,6 +36,15 @@ TEXT_KEYS = (
 NEW_SESSION = "new-session"
 #: Prefix of keys sent together: "burst:ctrl+p space pageup".
 BURST = "burst:"
+#: Prefix of text pasted (a terminal's bracketed paste): "paste:0.1, 1.2".
+PASTE = "paste:"
+#: What a learner may paste: values, near misses, markup and escape codes
+#: (the app shows what was typed back in its messages), a long line, code
+#: (nothing endless: a lab would run it until its CPU limit, a minute).
+PASTES = (
+    "0.1, 1.2", "nan", "1e309", "-5", "1000000000", "[/]", "[/b]", "[b]bold", "[link=x]", "\x1b[2J",
+    "学习率 0.1", "9" * 300, "print('hi')\n", "x = [1,\n 2]", "   ",
+)
 
 
 @dataclass
@@ -72,6 +81,8 @@ class Monkey:
             return f"wait:{rng.choice((20, 100, 300))}"
         if self.resize and roll < 0.04:
             return rng.choice(("resize:60x20", "resize:100x30", "resize:76x20", "resize:80x24"))
+        if roll < 0.06:
+            return PASTE + rng.choice(PASTES)
         if roll < 0.1:
             # Keys typed quickly reach the app in one read of the terminal,
             # before it has acted on the first: sent together, with no pause.

@@ -20,7 +20,7 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from lessons import catalog, labs
-from tests.monkey import BURST, NEW_SESSION, PTY_KEYS, Monkey, Script, burst_keys, key_event
+from tests.monkey import BURST, NEW_SESSION, PASTE, PTY_KEYS, Monkey, Script, burst_keys, key_event
 from tests.pty_helpers import EXIT, SCREEN, assert_no_process_left, launch, wait_for_worker  # noqa: F401
 from tests.terminal import KEYS
 from tests.test_app import make_app, visible_text
@@ -60,6 +60,11 @@ async def send(pilot, key: str) -> None:
     if key.startswith("resize:"):
         columns, rows = map(int, key.split(":")[1].split("x"))
         await pilot.resize_terminal(columns, rows)
+        await pilot.pause()
+    elif key.startswith(PASTE):
+        from textual import events
+
+        pilot.app._driver.send_message(events.Paste(key[len(PASTE):]))  # noqa: SLF001
         await pilot.pause()
     elif key.startswith(BURST):
         for each in burst_keys(key):  # as a terminal delivers them: no waiting in between
@@ -163,6 +168,8 @@ def pty_play(term, script: Script, keys) -> None:
                 term.read(int(key.split(":")[1]) / 1000)
             elif key.startswith("resize:"):
                 term.resize(*map(int, key.split(":")[1].split("x")))
+            elif key.startswith(PASTE):
+                term.type("\x1b[200~" + key[len(PASTE):] + "\x1b[201~")
             else:
                 term.type("".join(KEYS.get(each, PTY_KEYS.get(each, each)) for each in burst_keys(key)))
             term.read(0.01)

@@ -185,6 +185,12 @@ class GradTour(LabActions, App):
         for notice in self.notices:
             self.notify(notice, severity="warning", timeout=10)
 
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:
+        """Textual's, with markup off unless asked for: our messages use none,
+        and they quote paths, reasons and what the learner typed, where a "[/]"
+        raised MarkupError and ended the app."""
+        super().notify(message, markup=markup, **options)
+
     async def on_unmount(self) -> None:
         self.labs.close()
         self.save()

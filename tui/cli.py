@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from lessons import catalog
 from lessons.i18n import LANGUAGES, language_from_environment, normalize, usable_language
+from lessons.params import printable
 from tui import __version__
 from tui.i18n import N_, _, lesson_gettext, set_language
 from tui.serve import DEFAULT_HOST, DEFAULT_PORT
@@ -33,8 +34,19 @@ MSG_NOT_A_TERMINAL = N_(
 
 
 class Parser(argparse.ArgumentParser):
+    def _get_values(self, action, arg_strings):
+        # Python 3.11's argparse drops the "--" of `--opt=--` and gives the
+        # option an empty list, unchecked by its type and choices: `--lang=--`
+        # was taken, `serve --host=--` ended in a traceback. It is a value.
+        if arg_strings == ["--"] and action.option_strings and action.nargs is None:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
     def error(self, message: str):  # one line and exit 2, never a traceback
-        self.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": message})
+        # argparse echoes the arguments as they are: an escape code among them would act on the terminal.
+        self.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": printable(message)})
 
 
 def _lesson_id(value: str) -> str:
@@ -44,7 +56,8 @@ def _lesson_id(value: str) -> str:
 
 
 def _port(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    # ASCII digits only: isdigit() also takes "٣" (int() reads it as 3) and "²" (int() refuses it).
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
         raise argparse.ArgumentTypeError(_("not a port number (1-65535): {value}").format(value=value))
     return int(value)
 

@@ -7,6 +7,7 @@ from importlib import resources
 
 import yaml
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -165,6 +166,7 @@ class GlossaryDialog(Dialog):
             table.add_row(entry["term"], entry["zh"], definition, entry["lesson"])
             shown += 1
         if not shown:
-            self.query_one("#glossary", Static).update(_("No term matches “{query}”.").format(query=query))
+            # Text, not markup: a filter such as "[/b]" ended the app (MarkupError).
+            self.query_one("#glossary", Static).update(Text(_("No term matches “{query}”.").format(query=query)))
         else:
             self.query_one("#glossary", Static).update(table)

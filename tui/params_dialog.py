@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -76,20 +77,28 @@ class ParamsDialog(Dialog):
             inputs[0].focus()
 
     def validate(self) -> dict[str, Any] | None:
-        values, ok = {}, True
+        values, invalid = {}, []
         for name, spec in self.specs.items():
             field = self.query_one(f"#param-{name}", Input)
             error = self.query_one(f"#error-{name}", Static)
             try:
                 values[name] = parse_value(spec, field.value)
             except ParamError as exc:
-                error.update(exc.message(_))
+                # Text, not markup: the message quotes what the learner typed, and "[/b]" ended the app.
+                error.update(Text(exc.message(_)))
                 field.add_class("-invalid")
-                ok = False
+                invalid.append((field, error))
             else:
                 error.update("")
                 field.remove_class("-invalid")
-        return values if ok else None
+        if invalid:
+            # At 80×24 the form scrolls: enter pressed in one field must not
+            # leave the message of another one out of sight.
+            field, error = invalid[0]
+            field.focus(scroll_visible=False)
+            self.call_after_refresh(error.scroll_visible, animate=False)
+            return None
+        return values
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_apply()
