@@ -416,7 +416,9 @@ def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, e
     for index, block in enumerate(demos):
         events.send({"event": "start", "block": index, "total": len(demos), "device": resolved[params.DEVICE]})
         code = params.substituted_code(block, resolved)
-        torch.manual_seed(0)
+        # No hidden torch.manual_seed here: the code shown is the code run, so
+        # a demo that needs repeatable randomness seeds itself, on screen
+        # (tests/test_claims.py runs every lesson from two RNG states).
         chart = Chart(lesson.charts, events, record=after_block is not None)
         _run_block(code, index, chart, events, after_block, filename)
 

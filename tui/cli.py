@@ -191,8 +191,10 @@ def _show(lesson_id: str) -> int:
 
     from rich.console import Console
 
+    from tui import cjk_wrap
     from tui.render import localized_renderable
 
+    cjk_wrap.install()
     lesson = catalog.load(lesson_id)
     gettext = lesson_gettext()
     terminal = sys.stdout.isatty()
@@ -209,8 +211,10 @@ def _show(lesson_id: str) -> int:
             continue
         console.print()
         if block.kind == "code" and not terminal:
-            # Piped code stays copyable: never wrapped, never indented.
-            console.out(block.localized(gettext).rstrip("\n"), highlight=False)
+            # Piped code is indented (told apart from prose, as in plain-text
+            # mail and docs) but never wrapped, so it stays copyable.
+            code = block.localized(gettext).rstrip("\n")
+            console.out("\n".join("    " + line if line else "" for line in code.splitlines()), highlight=False)
         else:
             console.print(localized_renderable(block, gettext))
     text = buffer.getvalue()
