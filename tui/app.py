@@ -217,9 +217,15 @@ class GradTour(LabActions, App):
         """While the learner reads, draw what they will likely ask for next:
         this lesson in the other language (`l`) and the next lesson (`→`).
         Both then come from the lesson view's cache (bench/FINDINGS.md)."""
+        from lessons.i18n import usable_language
+
         here = catalog.load(self.lesson_id)
         other = [code for code in LANGUAGES if code != current_language()][0]
-        pages = [lambda: (here, *self._gettexts(other), self.demos.shown_values(here))]
+        pages = []
+        # A damaged catalog is the learner's to hear about when they ask for
+        # that language: drawn ahead, it raised CatalogProblem and ended the app.
+        if usable_language(other)[1] is None:
+            pages.append(lambda: (here, *self._gettexts(other), self.demos.shown_values(here)))
         if (following := catalog.neighbour(here.id, 1)) != here.id:
             def next_page():
                 lesson = catalog.load(following)
@@ -271,8 +277,7 @@ class GradTour(LabActions, App):
         target = "zh" if current_language() == "en" else "en"
         lang, problem = usable_language(target)
         if problem:
-            self.notify(_("Chinese translations are unavailable ({reason}); showing English").format(reason=problem),
-                        severity="error", timeout=10)
+            self._tell_catalog_problem(problem)
             return
         set_language(lang)
         self.state.lang = lang
@@ -280,8 +285,18 @@ class GradTour(LabActions, App):
         self.save_soon()
 
     def toggle_bilingual(self) -> None:
+        from lessons.i18n import usable_language
+
+        other = [code for code in LANGUAGES if code != current_language()][0]
+        if not self.bilingual and (problem := usable_language(other)[1]):
+            self._tell_catalog_problem(problem)  # else CatalogProblem ended the app
+            return
         self.bilingual = not self.bilingual
         self.relocalize()
+
+    def _tell_catalog_problem(self, problem: str) -> None:
+        self.notify(_("Chinese translations are unavailable ({reason}); showing English").format(reason=problem),
+                    severity="error", timeout=10)
 
     # -- demos (tui/demo_runs.py does the work) -------------------------------
 
