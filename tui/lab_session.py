@@ -36,7 +36,6 @@ from tui.i18n import N_, _, lesson_gettext
 from tui.lab_dialogs import ConfirmDialog
 from tui.lab_editor import LabEditor
 from tui.lab_panel import LabPanel, Said
-from tui.lesson_view import BlockView
 from tui.state import LabProgress, lab_progress, set_lab_progress
 
 if TYPE_CHECKING:
@@ -119,14 +118,27 @@ class Labs:
         if lesson.id in self._said:
             panel.said = self._said[lesson.id]
         self.panel = panel
-        view = self.app.lesson_screen.lesson_view
-        # The previous lesson's views may still be on their way out: find this one's.
-        anchor = next((v for v in view.query(BlockView) if v.block is lesson.lab_block), None)
-        view.mount(panel, after=anchor) if anchor is not None else view.mount(panel)
+        self._place(panel, lesson, tries=20)
         record = self.app.demos.record(lesson)
         if record.status[0] == "idle":
             record.status = ("idle", ST_LAB_IDLE, {})
             self.app.lesson_screen.demo_pane.update_status()
+
+    def _place(self, panel: LabPanel, lesson: Lesson, tries: int) -> None:
+        """Mount the panel right after the lesson's lab block.
+
+        That block may not be mounted yet (the lesson view mounts a long
+        lesson's lower blocks a frame later): then try again after the next
+        refresh. Views of another lesson may still be there: match the block.
+        """
+        if self.panel is not panel:
+            return  # the learner has moved on
+        view = self.app.lesson_screen.lesson_view
+        anchor = next((v for v in view.children if getattr(v, "block", None) is lesson.lab_block), None)
+        if anchor is None and tries > 0:
+            self.app.call_after_refresh(self._place, panel, lesson, tries - 1)
+            return
+        view.mount(panel, after=anchor) if anchor is not None else view.mount(panel)
 
     def _load(self, lab: labs.Lab, progress: LabProgress) -> tuple[str, str | None]:
         """The code to edit: the file's, else the saved copy, else the starter; and a write problem."""
