@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from lessons import catalog, i18n
 from tests.pty_helpers import EXIT, SCREEN, flat, launch, saved_state  # noqa: F401  (launch is a fixture)
 from tests.test_app import make_app
-from tui.state import State, load_state, save_state, state_path
+from tui.state import STALE_TEMP, State, load_state, save_state, state_path
 
 # -- any content at all -------------------------------------------------------------------
 
@@ -125,6 +125,18 @@ def test_a_writer_killed_mid_write_never_leaves_half_a_file(tmp_path):
         assert problem is None, problem.reason
         assert state.extra["payload"] == "x" * 2_000_000 and state.extra["n"] >= 1
     assert kills == 12
+    # What the killed writers leave is their temp files: once old, the next start removes them.
+    long_ago = time.time() - 2 * STALE_TEMP
+    for temp in tmp_path.glob(".state-*.tmp"):
+        os.utime(temp, (long_ago, long_ago))
+    load_state(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_a_fresh_temp_file_may_be_another_writers_and_stays(tmp_path):
+    (tmp_path / ".state-live.tmp").write_text("{")
+    load_state(tmp_path / "state.json")
+    assert (tmp_path / ".state-live.tmp").exists()
 
 
 # -- a disk that fills while the app saves -------------------------------------------------------

@@ -82,6 +82,7 @@ class StateDamaged(Exception):
 def load_state(path: Path | None = None) -> tuple[State, StateDamaged | None]:
     """The saved state, or defaults plus what went wrong (never raises)."""
     path = path or state_path()
+    _remove_stale_temps(path.parent)
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -112,6 +113,23 @@ def _from_json(data: object) -> State:
             if lab_id in LAB_IDS} if isinstance(labs, dict) else {}
     extra = {k: v for k, v in data.items() if k not in ("lang", "lesson", "theme", "labs")}
     return State(lang=lang, lesson=lesson, theme=theme, labs=labs, extra=extra)
+
+
+#: Seconds after which a temp file is a dead writer's: a save takes milliseconds,
+#: and a younger one may be another gradtour's at work (web mode runs one per tab).
+STALE_TEMP = 60.0
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    """The temp files of writers killed mid-write (SIGKILL, power loss): never
+    the state itself, which the rename keeps whole, but they pile up."""
+    now = time.time()
+    for temp in folder.glob(".state-*.tmp"):
+        try:
+            if now - temp.stat().st_mtime > STALE_TEMP:
+                temp.unlink()
+        except OSError:
+            pass
 
 
 def _keep_aside(path: Path) -> Path | None:
