@@ -16,6 +16,8 @@ from tests.terminal import Terminal, gradtour_argv
 
 #: Seconds for a screen to appear, a demo (PyTorch import included) to finish, the app to exit.
 SCREEN, DEMO, EXIT = 60, 120, 20
+#: How soon gradtour must be gone once asked to go (q, ^C, a signal, a hangup): issue 7.
+EXIT_WITHIN = 2.0
 
 #: What terminals tell a program about themselves; the rest of the environment is scrubbed.
 SCRUBBED = ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "GRADTOUR_LANG", "COLORTERM", "NO_COLOR",

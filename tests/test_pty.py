@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 
 from tests.helpers import CJK
 from tests.pty_helpers import (  # noqa: F401  (launch is a fixture)
-    DEMO, EXIT, SCREEN, assert_no_process_left, flat, footer, launch, saved_state, wait_for_worker,
+    DEMO, EXIT, EXIT_WITHIN, SCREEN, assert_no_process_left, flat, footer, launch, saved_state, wait_for_worker,
 )
 from tests.terminal import Terminal
 from tui.small_screen import MIN_COLUMNS, MIN_ROWS
@@ -80,10 +81,12 @@ def _end(term: Terminal, how: str) -> None:
 ])
 def test_every_way_out_mid_demo_saves_and_leaves_no_process(launch, how, status):
     term, tree = _mid_demo(launch)
+    asked_at = time.monotonic()
     _end(term, how)
     # An orderly exit reports the signal, as a shell would; a default
     # (killed-on-the-spot) death would read as -signal here.
     assert term.wait_exit(EXIT) == status
+    assert time.monotonic() - asked_at < EXIT_WITHIN
     assert_no_process_left(tree)
     state = saved_state()
     assert (state["lesson"], state["lang"]) == ("8.5", "zh")

@@ -88,6 +88,10 @@ class LessonScreen(Screen):
         self.set_class(self.size.width >= WIDE, "-wide")
 
     def on_mount(self) -> None:
+        if self.app.return_code is not None:
+            # Quit (^C, q) before the first screen was ready: Textual is taking
+            # the widgets down, and filling them raised NoMatches.
+            return
         self.lesson_view.focus()
         self.app.open_lesson(self.app.lesson_id)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -121,6 +122,15 @@ def choose_language(flag: str | None, saved: str | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # ^C typed while gradtour starts, before the app owns the keyboard
+        # (Python and Textual still loading), printed a traceback.
+        return 128 + signal.SIGINT
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from tui.state import load_state  # cheap: json + dataclasses
 
@@ -151,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = GradTour(state=state, lang=lang, lang_is_explicit=explicit_lang is not None,
                        lesson=args.lesson, device=args.device, notices=notices, mouse=not args.no_mouse,
                        colour_system=colour_system)
+        from tui import lifecycle
+
+        lifecycle.install_early(app)
         app.run(mouse=not args.no_mouse)
         return app.return_code or 0
 

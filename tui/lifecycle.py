@@ -26,6 +26,33 @@ if TYPE_CHECKING:
 SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
 #: Seconds the orderly exit gets before the process ends itself.
 EXIT_DEADLINE = 5.0
+#: The same after a hangup, once the place is saved: no one is left to see the
+#: terminal restored, and Textual's writer thread may be dead of the first
+#: failed write, leaving the exit blocked on its full queue (it took the
+#: whole EXIT_DEADLINE when the line dropped during start-up).
+HANGUP_DEADLINE = 1.0
+
+
+def install_early(app: GradTour) -> None:
+    """The same signals from `app.run()` on, until `install` (at the mount).
+
+    Textual switches the terminal to its alternate screen and raw mode before
+    the app has mounted. In between, Python's defaults ended the process on
+    the spot (SIGTERM: the terminal left that way) or raised
+    KeyboardInterrupt in whatever task ran (SIGINT: the mount went on half
+    torn down and ended in a traceback). Once the loop runs, each ends the app
+    as `install`'s handlers do; before that nothing is drawn yet, and the
+    process exits quietly.
+    """
+    def early(signum: int, frame) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise SystemExit(128 + signum) from None
+        loop.call_soon_threadsafe(_ending, app, signum)
+
+    for signum in SIGNALS:
+        signal.signal(signum, early)
 
 
 def install(app: GradTour) -> None:
@@ -44,14 +71,14 @@ def _ending(app: GradTour, signum: int) -> None:
         os._exit(code)  # a second signal while exiting: stop waiting
     app._ending_signal = signum
     app.save()
-    _watchdog(code)
+    _watchdog(code, HANGUP_DEADLINE if signum == signal.SIGHUP else EXIT_DEADLINE)
     app.exit(return_code=code)
 
 
-def _watchdog(code: int) -> None:
+def _watchdog(code: int, deadline: float) -> None:
     def expire() -> None:
         os._exit(code)
 
-    timer = threading.Timer(EXIT_DEADLINE, expire)
+    timer = threading.Timer(deadline, expire)
     timer.daemon = True
     timer.start()
