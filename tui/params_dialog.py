@@ -96,9 +96,16 @@ class ParamsDialog(Dialog):
             # leave the message of another one out of sight.
             field, error = invalid[0]
             field.focus(scroll_visible=False)
-            self.call_after_refresh(error.scroll_visible, animate=False)
+            self.call_after_refresh(self._reveal, field, error)
             return None
         return values
+
+    async def _reveal(self, field: Input, error: Static) -> None:
+        scroll = self.query_one(VerticalScroll)
+        # A scroll still gliding towards the field the learner left (focus
+        # scrolls are animated) would carry the message out of sight again.
+        await self.app.animator.stop_animation(scroll, "scroll_y")
+        scroll.scroll_to_region(field.virtual_region.union(error.virtual_region), animate=False, immediate=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_apply()
