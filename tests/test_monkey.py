@@ -146,14 +146,14 @@ async def run_monkey(folder, seed: int, lang: str, count: int, *, resize: bool =
 @pytest.mark.parametrize("seed,lang", [(1, "en"), (2, "zh")])
 async def test_random_keys(tmp_path, monkeypatch, seed, lang):
     monkeypatch.chdir(tmp_path)  # `x` exports land here
-    await run_monkey(tmp_path, seed, lang, 400)
+    await run_monkey(tmp_path, seed, lang, 200)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed,lang", [(seed, lang) for seed in range(10, 16) for lang in ("en", "zh")])
+@pytest.mark.parametrize("seed,lang", [(seed, lang) for seed in range(10, 13) for lang in ("en", "zh")])
 async def test_random_keys_long(tmp_path, monkeypatch, seed, lang):
     monkeypatch.chdir(tmp_path)
-    await run_monkey(tmp_path, seed, lang, 3000, resize=True)
+    await run_monkey(tmp_path, seed, lang, 2000, resize=True)
 
 
 def pty_play(term, script: Script, keys) -> None:
@@ -200,7 +200,7 @@ def test_random_keys_in_a_real_terminal(launch):
     args = ["--lang", "zh", "--lesson", "8.4"]
     term = launch(*args)
     term.wait_for(lambda s: "4 / 12" in s, SCREEN)
-    pty_play(term, Script(seed=3, lang="zh", pty=True, args=args), pty_keys(3, 300, resize=True))
+    pty_play(term, Script(seed=3, lang="zh", pty=True, args=args), pty_keys(3, 200, resize=True))
 
 
 @pytest.mark.slow
