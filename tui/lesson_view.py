@@ -9,6 +9,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
+from textual.actions import SkipAction
 from textual.cache import LRUCache
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -227,6 +228,32 @@ class LessonView(VerticalScroll, can_focus=True):
                 # A timer, not call_later: the event loop must run keys in between.
                 self.set_timer(0.001, lambda: self._prefetch_step(work, generation))
                 return
+
+    # Keys scroll at once, not animated: an animated step is two or three
+    # frames, each rewriting the whole lesson area (~10 KB at 120x40 over
+    # ssh), and the first of them shows only after ~20 ms. `immediate`: by
+    # default Textual scrolls after the next refresh, a frame later
+    # (bench/FINDINGS.md).
+
+    def action_scroll_up(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_up(animate=False, immediate=True)
+
+    def action_scroll_down(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_down(animate=False, immediate=True)
+
+    def action_page_up(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        self.scroll_page_down(animate=False)
 
     def set_code_values(self, code_values: dict) -> None:
         self.code_values = code_values
