@@ -118,6 +118,13 @@ class ChartPanel(Widget):
         else:
             self._pending = self.set_timer(delay, self._redraw, name="chart-redraw")
 
+    def flush(self) -> None:
+        """Draw a pending redraw now: the run is over, and its last points
+        should not wait out the throttle (up to REDRAW_INTERVAL)."""
+        if self._pending is not None:
+            self._pending.stop()
+            self._redraw()
+
     def set_gettext(self, gettext: Gettext | None, ui_gettext: Gettext | None = None) -> None:
         """Switch language: captions are redrawn now, the canvas is reused."""
         self._gettext = gettext or _identity

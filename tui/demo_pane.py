@@ -181,8 +181,17 @@ class DemoPane(Vertical):
             self.query_one("#demo-status", Static).update(self.record.status_text())
 
     def chart_changed(self, panel: str) -> None:
+        """Redraw `panel` in this frame: DemoRuns paces these calls (FLUSH), and
+        the widget's own throttle would put the redraw in a frame of its own."""
         if self.record is not None and self._charts_of == self.record.lesson.id and (widget := self.panels.get(panel)):
             widget.refresh_data()
+            widget.flush()
+
+    def flush_charts(self) -> None:
+        """The run has ended: its charts show their last points at once."""
+        if self.record is not None and self._charts_of == self.record.lesson.id:
+            for widget in self.panels.values():
+                widget.flush()
 
     def write(self, line: str | Note) -> None:
         self._body().write(console_line(line))

@@ -2,9 +2,10 @@
 
 The worker (lessons/worker_client.py) is started shortly after the first
 screen is drawn, so PyTorch loads while the learner reads; events stream back
-over a pipe and are applied here on the UI's event loop. Console output is
-written in batches (one write per `FLUSH` interval) so a demo that prints a
-million lines cannot starve the keyboard.
+over a pipe and are applied here on the UI's event loop. Console lines and
+chart changes are drawn together, at most once per `FLUSH` interval, so that
+a demo that prints a million lines or sends points as fast as it trains
+cannot starve the keyboard: each drawing costs the UI a frame.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ if TYPE_CHECKING:
     from lessons.worker_client import DemoWorker
     from tui.app import GradTour
 
-#: Seconds between console flushes while a demo prints.
-FLUSH = 0.05
+#: Seconds between drawings of a running demo (console and charts): ten a
+#: second looks live. Charts and console had their own clocks (10 and 20 Hz,
+#: out of phase), and a key pressed during a run waited behind up to 30
+#: frames a second (bench/FINDINGS.md).
+FLUSH = 0.1
 #: The worker starts this long after launch: the first screen comes first.
 WORKER_DELAY = 0.3
 
@@ -51,6 +55,7 @@ class DemoRuns:
         self.device = app.device
         self._active: RunRecord | None = None
         self._pending: list[str] = []
+        self._changed: list[str] = []  # chart panels to redraw, oldest change first
         self._flush_timer = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -221,8 +226,10 @@ class DemoRuns:
                     record.diverged.append(series)
                 if pane := self._pane_for(record):
                     pane.update_status()
-            if panel and (pane := self._pane_for(record)):
-                pane.chart_changed(panel)
+            if panel and self._shown(record):
+                if panel not in self._changed:
+                    self._changed.append(panel)
+                self._flush_soon()
         elif kind == "error":
             self._error(record, event)
         elif kind == "done":
@@ -248,7 +255,9 @@ class DemoRuns:
         self._set_status(record, "error", ST_ERROR, message=message)
 
     def _finish(self, record: RunRecord, status: str | None) -> None:
-        self._flush()
+        self._flush(everything=True)
+        if pane := self._pane_for(record):
+            pane.flush_charts()
         if status == "stopped":
             self._set_status(record, "stopped", ST_STOPPED)
         record.running = False
@@ -267,15 +276,24 @@ class DemoRuns:
             self.app.lesson_screen.demo_pane.write(line)
             return
         self._pending.append(line)
+        self._flush_soon()
+
+    def _flush_soon(self) -> None:
         if self._flush_timer is None:
             self._flush_timer = self.app.set_timer(FLUSH, self._flush)
 
-    def _flush(self) -> None:
+    def _flush(self, everything: bool = False) -> None:
         self._flush_timer = None
-        if not self._pending:
-            return
         lines, self._pending = self._pending, []
-        self.app.lesson_screen.demo_pane.write("\n".join(lines))
+        pane = self.app.lesson_screen.demo_pane
+        if lines:
+            pane.write("\n".join(lines))
+        # One chart per drawing, in turn, until the run ends: plotext takes a
+        # few ms a panel, and a key pressed meanwhile waits for the whole frame.
+        for _ in range(len(self._changed) if everything else min(1, len(self._changed))):
+            pane.chart_changed(self._changed.pop(0))
+        if self._changed:
+            self._flush_soon()
 
     # -- what-if and export ------------------------------------------------------
 
