@@ -20,6 +20,7 @@ nothing a library prints at the C level can corrupt the stream.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -32,6 +33,8 @@ from lessons import catalog, runner
 
 #: Set by the client: the worker exits if its parent is no longer this pid.
 PARENT_ENV = "GRADTOUR_WORKER_PARENT"
+#: How much nicer than the UI the worker is (see _yield_to_the_ui).
+NICE = 5
 #: Test hook: a non-empty value makes the worker fail before importing torch.
 FAIL_ENV = "GRADTOUR_WORKER_FAIL"
 
@@ -55,6 +58,20 @@ def _die_with_parent() -> None:
     if not armed and expected:
         # Elsewhere, poll: a run in progress would not notice stdin's EOF.
         threading.Thread(target=_watch_parent, args=(int(expected),), daemon=True).start()
+
+
+def _yield_to_the_ui(nice: int) -> None:
+    """Rank below the UI in the scheduler's eyes: a demo training flat out on
+    one core must not make the learner's keys wait for a core when the
+    machine is busy (bench/FINDINGS.md). Unprivileged, inherited by what a
+    demo starts. Linux groups processes by session ("autogroups") and shares
+    the CPU between groups first; the worker has a session of its own, so
+    its process nice alone would change nothing: its group's is set too.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(nice)
+    with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as autogroup:
+        autogroup.write(str(nice))
 
 
 def _watch_parent(parent: int) -> None:
@@ -91,6 +108,7 @@ def _ignore_sigint(signum: int, frame: Any) -> None:
 
 def main() -> int:
     _die_with_parent()
+    _yield_to_the_ui(NICE)
     signal.signal(signal.SIGINT, _ignore_sigint)
     events = Channel(os.fdopen(os.dup(1), "w", encoding="utf-8"))
     os.dup2(2, 1)
