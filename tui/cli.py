@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from lessons import catalog
 from lessons.i18n import LANGUAGES, language_from_environment, normalize, usable_language
-from lessons.params import printable
 from tui import __version__
 from tui.i18n import N_, _, lesson_gettext, set_language
 from tui.serve import DEFAULT_HOST, DEFAULT_PORT
@@ -47,6 +46,8 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # one line and exit 2, never a traceback
         # argparse echoes the arguments as they are: an escape code among them would act on the terminal.
+        from lessons.params import printable  # not at the top: every launch would import it (~5 ms)
+
         self.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": printable(message)})
 
 

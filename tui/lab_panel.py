@@ -13,19 +13,23 @@ progress of its own: tui/labs.py tells it what to show.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Group
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from lessons.catalog import Block
-from lessons.lab_checks import localize
 from tui.i18n import N_, _, lesson_gettext
-from tui.lab_editor import LabEditor, highlighting_available
 from tui.render import CODE_THEME, block_renderable
+
+# The editor (Textual's TextArea), the checks' messages and rich.syntax are
+# imported when a lab's page is first opened: every launch imports this
+# module, and they cost it ~30 ms (python -X importtime; bench/FINDINGS.md).
+if TYPE_CHECKING:
+    from tui.lab_editor import LabEditor
 
 CSS_PATH = "labs.tcss"
 
@@ -57,6 +61,8 @@ class LabPanel(Vertical):
         self.path = path
         self.hint_blocks = hints
         self.solution_block = solution
+        from tui.lab_editor import LabEditor
+
         # Kept, not queried: its text is still wanted while the app unmounts.
         self._editor = LabEditor(code, id="lab-editor")
         self.passed = False
@@ -107,6 +113,8 @@ class LabPanel(Vertical):
                                (f" · {hints} · {self.path}", "dim"))
         if self.write_problem:
             status.append("\n" + self.write_problem, style="bold red")
+        from tui.lab_editor import highlighting_available
+
         if not highlighting_available():
             status.append("\n" + _(ST_PLAIN), style="dim")
         self.query_one("#lab-status", Static).update(status)
@@ -117,6 +125,8 @@ class LabPanel(Vertical):
         widget.display = said is not None
         if said is None:
             return
+        from lessons.lab_checks import localize
+
         text = Text(localize(said.text, _), style=said.style)
         if said.detail:
             text.append("\n" + localize(said.detail, _), style="yellow")
@@ -141,6 +151,8 @@ class LabPanel(Vertical):
         widget.display = self.solution_shown and block is not None
         if not widget.display or block is None:
             return
+        from rich.syntax import Syntax
+
         code = block.localized(lesson_gettext()).rstrip("\n")
         widget.update(Group(Text(_(TITLE_SOLUTION), style="bold"),
                             Syntax(code, "python", theme=CODE_THEME, background_color="default",

@@ -26,20 +26,23 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import SystemCommand
-from textual.widgets import TextArea
 
 from lessons import catalog, lab_workspace, labs
 from lessons.catalog import Lesson
-from lessons.lab_checks import localize
 from tui.demo_pane import Note, RunRecord
 from tui.i18n import N_, _, lesson_gettext
-from tui.lab_dialogs import ConfirmDialog
-from tui.lab_editor import LabEditor
 from tui.lab_panel import LabPanel, Said
 from tui.state import LabProgress, lab_progress, set_lab_progress
 
+# The editor (Textual's TextArea), the checks' messages and the dialogs are
+# imported where a lab first needs them: the app imports this module at every
+# launch, and they cost the first screen ~30 ms (python -X importtime;
+# bench/FINDINGS.md).
 if TYPE_CHECKING:
+    from textual.widgets import TextArea
+
     from tui.app import GradTour
+    from tui.lab_editor import LabEditor
 
 #: Seconds between looks at the lab's file.
 POLL = 0.5
@@ -80,6 +83,8 @@ class FindingNote(Note):
     """A check's finding in the console: its message may nest other messages."""
 
     def render(self) -> Text:
+        from lessons.lab_checks import localize
+
         return Text(localize({"template": self.template, "arguments": self.arguments}, _), style=self.style)
 
 
@@ -382,6 +387,8 @@ class Labs:
             if yes and self.lab_id == lab_id:
                 self._show_solution()
 
+        from tui.lab_dialogs import ConfirmDialog
+
         self.app.push_screen(ConfirmDialog(_(ASK_SOLUTION_TITLE), _(ASK_SOLUTION)), answered)
 
     def _show_solution(self) -> None:
@@ -404,6 +411,8 @@ class Labs:
             self._say(Said({"template": MSG_RESET_DONE, "arguments": {}}, "dim"))
 
         question = _(ASK_RESET).format(file=self.path.name if self.path else "")
+        from tui.lab_dialogs import ConfirmDialog
+
         self.app.push_screen(ConfirmDialog(_(ASK_RESET_TITLE), question), answered)
 
     # -- the app's keys and menus ----------------------------------------------------------------
@@ -454,6 +463,8 @@ class LabActions:
         self.labs.reset()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        from tui.lab_editor import LabEditor
+
         if isinstance(event.text_area, LabEditor):
             self.labs.edited(event.text_area)
 
