@@ -7,6 +7,7 @@ exactly what `show` needs for pipes and screen readers.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -56,7 +57,37 @@ def block_renderable(block: Block, text: str, *, highlight: bool = True) -> Rend
 
 
 def _markdown(text: str) -> Markdown:
-    return Markdown(text, code_theme=CODE_THEME, inline_code_theme=CODE_THEME)
+    return SharedParserMarkdown(text, code_theme=CODE_THEME, inline_code_theme=CODE_THEME)
+
+
+@functools.cache
+def _parser():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt().enable("strikethrough").enable("table")
+
+
+class SharedParserMarkdown(Markdown):
+    """rich's Markdown, parsed by one markdown-it parser for every block.
+
+    rich makes a new parser for each Markdown (compiling linkify's patterns
+    every time): 0.65 of the 0.73 ms it took to make one of the chapter's
+    blocks, more than rendering it (bench/FINDINGS.md). The parser keeps no
+    state between documents. Same attributes as rich's own __init__ sets;
+    tests/test_lesson_view_cache.py checks that both draw the same.
+    """
+
+    def __init__(self, markup: str, code_theme: str = "monokai", justify=None, style="none",
+                 hyperlinks: bool = True, inline_code_lexer: str | None = None,
+                 inline_code_theme: str | None = None) -> None:
+        self.markup = markup
+        self.parsed = _parser().parse(markup)
+        self.code_theme = code_theme
+        self.justify = justify
+        self.style = style
+        self.hyperlinks = hyperlinks
+        self.inline_code_lexer = inline_code_lexer
+        self.inline_code_theme = inline_code_theme or code_theme
 
 
 def table_renderable(text: str) -> Table:
