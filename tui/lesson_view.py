@@ -19,8 +19,14 @@ from tui.render import localized_renderable
 
 #: Rendered blocks kept: a whole chapter in both languages at two widths.
 RENDERED_BLOCKS = 2048
+#: Block widgets made ready right after the first screen, hidden: more than
+#: the longest lesson has (43 blocks), so that paging never has to mount one.
+POOL = 48
+#: Prefetching starts this long (s) after a page is shown: its own frames
+#: (two layouts) come first.
+PREFETCH_DELAY = 0.15
 #: Prefetching renders for at most this long (s) before it lets keys through.
-PREFETCH_SLICE = 0.008
+PREFETCH_SLICE = 0.005
 
 #: A page worth drawing ahead: the lesson, its gettexts and its code values.
 Page = tuple[Lesson, Gettext, "Gettext | None", Mapping[str, Any]]
@@ -186,6 +192,7 @@ class LessonView(VerticalScroll, can_focus=True):
         # Mounted even when another lesson is shown by now: the pool's order
         # is the order on screen.
         self.mount_all([view for view in views[shown:] if view.parent is None])
+        self._grow(POOL)
 
     def prefetch(self, *pages: Callable[[], Page]) -> None:
         """Render `pages` into the cache while the learner reads, a slice at a time.
@@ -194,8 +201,8 @@ class LessonView(VerticalScroll, can_focus=True):
         a later show or prefetch cancels what is left of this one.
         """
         self._prefetching += 1
-        work = self._prefetch_work(pages)
-        self.call_after_refresh(self._prefetch_step, work, self._prefetching)
+        work, generation = self._prefetch_work(pages), self._prefetching
+        self.set_timer(PREFETCH_DELAY, lambda: self._prefetch_step(work, generation))
 
     def _prefetch_work(self, pages) -> Iterator[None]:
         width = self._views[0].content_size.width if self._views else 0
