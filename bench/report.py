@@ -234,12 +234,12 @@ METHOD = [
     "- **`l`, `→`**: from writing the key to the last byte of the redraw (the output then pauses for 250 ms), "
     "once the top bar shows the other language / the next lesson. The tour presses `l` twice on every page, "
     "then `→`, from 8.1 to the last lesson; the worker has finished loading PyTorch first.",
-    f"- **`r` on {SWEEP}**: from `r` to the last byte after the status line says \"done in\" (the final chart "
-    "redraw included), the worker already warm; baseline: the same demos exported as `x` exports them, run as "
-    "`python sweep.py` in the same pty size, start to exit.",
-    f"- **keys during a demo**: `↓`/`↑` scroll the lesson while {HEAVIEST}'s demo trains (re-run as needed), from "
-    "the key to the first bytes that change the lesson text on screen; the baseline is the same keys after the "
-    "demo has finished (same layout). Random 80-160 ms pauses between keys.",
+    f"- **`r` on {SWEEP}**: from `r` to the last change of the demo pane (final charts, console, \"done in\"), the "
+    "worker already warm; the footer, redrawn afterwards because its keys change back, is not counted. Baseline: "
+    "the same demos exported as `x` exports them, run as `python sweep.py` in the same pty size, start to exit.",
+    f"- **keys during a demo**: `↓`/`↑` scroll the lesson while {HEAVIEST}'s demo trains (re-run as needed, keys "
+    "timed from 0.3 s after a run starts), from the key to the first bytes that change the lesson text on screen; "
+    "the baseline is the same keys after the demo has finished (same layout). Random 80-160 ms pauses between keys.",
     "- **memory**: VmHWM from /proc of the UI process after the tour, the sweep and the demo session, and of the "
     "demo worker; baseline: the bare Textual app once drawn.",
     "- **bytes**: every byte the app wrote to the pty between the key and the end of the redraw.",

@@ -43,6 +43,10 @@ class Capture:
         self._fed = 0
         self.matched_at: float | None = None
         self.eof = False
+        #: with replay(watch=...): the arrival of the last chunk that changed
+        #: what `watch` sees of the screen
+        self.changed_at = start
+        self._watched: object = None
 
     @property
     def nbytes(self) -> int:
@@ -83,14 +87,19 @@ class Capture:
         while (left := end - time.monotonic()) > 0 and not self.eof:
             self._read(left)
 
-    def replay(self, predicate: Predicate) -> None:
-        """Feed what was read to the screen; note when `predicate` first held."""
+    def replay(self, predicate: Predicate, watch: Callable[[Terminal], object] | None = None) -> None:
+        """Feed what was read to the screen; note when `predicate` first held
+        (and when what `watch` sees last changed)."""
         term = self.term
+        if watch is not None and not self._fed:
+            self._watched = watch(term)
         for when, data in self.chunks[self._fed:]:
             term.stream.feed(data)
             term.bytes_read += len(data)
             if self.matched_at is None and predicate(term):
                 self.matched_at = when
+            if watch is not None and (seen := watch(term)) != self._watched:
+                self._watched, self.changed_at = seen, when
         self._fed = len(self.chunks)
 
     def response(self) -> Response:
