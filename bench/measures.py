@@ -78,15 +78,15 @@ def environment(home: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def session(argv: list[str], settings: Settings) -> Iterator[Terminal]:
-    """A program in a fresh pty and home; ended (q, then SIGKILL) afterwards."""
+def session(argv: list[str], settings: Settings, quit_key: str = "q") -> Iterator[Terminal]:
+    """A program in a fresh pty and home; ended (`quit_key`, then SIGKILL) afterwards."""
     with tempfile.TemporaryDirectory(prefix="gradtour-bench-") as home:
         term = Terminal(argv, cols=settings.cols, rows=settings.rows, env=environment(Path(home)), cwd=home)
         try:
             yield term
         finally:
             with contextlib.suppress(OSError):
-                term.press("q")
+                term.press(quit_key)
             if term.wait_exit(5) is None:
                 term.close()
             with contextlib.suppress(OSError):
@@ -162,18 +162,21 @@ def lesson_area(term: Terminal) -> list[str]:
 
 def launch(settings: Settings, samples: Samples, log) -> None:
     lesson = catalog.LESSON_IDS[0]
-    subject = (gradtour_argv("--lang", "en", "--lesson", lesson), showing(first_words(lesson)), "launch")
+    text = showing(first_words(lesson))
+    subject = (gradtour_argv("--lang", "en", "--lesson", lesson), text, "launch")
     baseline = ([sys.executable, str(HERE / "bare_app.py")], showing(BARE_LINE), "launch.bare")
+    floor = ([sys.executable, str(HERE / "floor_app.py")], text, "launch.floor")
     for index in range(settings.repeat):
-        for argv, predicate, name in alternate(index, subject, baseline):
+        programs = (subject, baseline, floor)
+        for argv, predicate, name in programs[index % 3:] + programs[:index % 3]:
             started = time.monotonic()
-            with session(argv, settings) as term:
+            with session(argv, settings, "q" if name == "launch" else "\x11") as term:  # Textual's ctrl+q
                 samples[name].append(drawn(term, predicate, started, quiet=0.15).first)
                 if name == "launch.bare":
                     settle(term, 0.3)
                     samples["memory.bare"].append(procs.peak_rss_mb(term.pid))
         log(f"launch {index + 1}/{settings.repeat}: gradtour {samples['launch'][-1]:.3f} s, "
-            f"bare {samples['launch.bare'][-1]:.3f} s")
+            f"bare {samples['launch.bare'][-1]:.3f} s, floor {samples['launch.floor'][-1]:.3f} s")
 
 
 # -- 2. page changes and language switches ---------------------------------------
