@@ -43,8 +43,11 @@ class LabEditor(TextArea):
             self.editing = editing
 
     def __init__(self, text: str, *, id: str | None = None) -> None:
-        super().__init__(text, language="python" if highlighting_available() else None,
-                         tab_behavior="indent", show_line_numbers=True, soft_wrap=True, id=id)
+        super().__init__(text, tab_behavior="indent", show_line_numbers=True, soft_wrap=True, id=id)
+        # Set here, not passed to TextArea's constructor: given there, TextArea
+        # compiles its tree-sitter highlight query twice (20 ms each here, on
+        # every lab page; bench/FINDINGS.md), set afterwards once.
+        self.language = "python" if highlighting_available() else None
         self.indent_width = 4
 
     async def _on_key(self, event: events.Key) -> None:
