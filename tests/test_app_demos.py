@@ -161,3 +161,23 @@ async def test_a_failing_demo_is_reported_and_the_next_run_works():
         app.demos.worker.run = real_run
         await pilot.press("r")
         await wait_until(pilot, lambda: status(app) == "done")
+
+
+async def test_a_runs_late_callbacks_after_the_app_closed_draw_nothing_and_raise_nothing():
+    """Regression (CI, stop 8): the console's flush timer fired after Textual
+    had popped the screens at exit, and LookupError("no lesson screen") ended
+    the test run with a traceback. A demo cancelled at exit reaches the same
+    code through `_finish`."""
+    from lessons import catalog
+
+    app = make_app(lesson="8.2")
+    async with app.run_test(size=(100, 40)):
+        record = app.demos.record(catalog.load("8.2"))
+        record.begin()
+    app.demos._line(record, "a line that arrived as the app closed")
+    app.demos._changed.append("loss")
+    app.demos._flush()
+    app.demos._finish(record, "stopped")
+    app.demos._worker_state("ready")
+    assert record.lines[-1] == "a line that arrived as the app closed"
+    assert not record.running

@@ -207,10 +207,20 @@ class GradTour(LabActions, App):
         return self.get_screen_stack_bottom()
 
     def get_screen_stack_bottom(self) -> LessonScreen:
+        if (screen := self.open_lesson_screen()) is None:
+            raise LookupError("no lesson screen")
+        return screen
+
+    def open_lesson_screen(self) -> LessonScreen | None:
+        """The lesson screen, or None once the app has begun to close.
+
+        Textual pops the screens before the last timers and the cancelled
+        demo run call back; those must find nothing to draw on, not raise.
+        """
         for screen in self.screen_stack:
             if isinstance(screen, LessonScreen):
                 return screen
-        raise LookupError("no lesson screen")
+        return None
 
     def _gettexts(self, lang: str | None = None):
         lang = lang or current_language()

@@ -121,7 +121,7 @@ class DemoRuns:
             pane.show(self.record(lesson))
 
     def _shown(self, record: RunRecord) -> bool:
-        return self.app.lesson_id == record.lesson.id
+        return self.app.lesson_id == record.lesson.id and self.app.open_lesson_screen() is not None
 
     def _pane_for(self, record: RunRecord):
         return self.app.lesson_screen.demo_pane if self._shown(record) else None
@@ -132,9 +132,10 @@ class DemoRuns:
             pane.update_status()
 
     def _worker_state(self, state: str) -> None:
-        if state == "ready" and self.device == "auto":
+        screen = self.app.open_lesson_screen()
+        if state == "ready" and self.device == "auto" and screen is not None:
             lesson = catalog.load(self.app.lesson_id)
-            self.app.lesson_screen.lesson_view.set_code_values(self.shown_values(lesson))
+            screen.lesson_view.set_code_values(self.shown_values(lesson))
         record = self._active
         if state == "starting" and record is not None and record.running:
             self._set_status(record, "loading", ST_LOADING)
@@ -263,7 +264,8 @@ class DemoRuns:
         record.running = False
         if self._active is record:
             self._active = None
-        self.app.refresh_bindings()
+        if self.app.open_lesson_screen() is not None:
+            self.app.refresh_bindings()
 
     # -- console batching ------------------------------------------------------
 
@@ -285,7 +287,10 @@ class DemoRuns:
     def _flush(self, everything: bool = False) -> None:
         self._flush_timer = None
         lines, self._pending = self._pending, []
-        pane = self.app.lesson_screen.demo_pane
+        if (screen := self.app.open_lesson_screen()) is None:
+            self._changed.clear()
+            return
+        pane = screen.demo_pane
         if lines:
             pane.write("\n".join(lines))
         # One chart per drawing, in turn, until the run ends: plotext takes a
