@@ -166,6 +166,9 @@ class Terminal:
         while time.monotonic() < deadline:
             self.read(0.02)
             if not self.alive():
+                # What it wrote between that read and its exit (restoring
+                # the terminal, most often) is still in the pty: read it too.
+                self.read(0.05)
                 return self.exit_status
         return None
 
