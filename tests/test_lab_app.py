@@ -271,3 +271,45 @@ async def test_a_lab_pages_footer_fits_the_smallest_terminal_in_both_languages(m
             await pilot.pause()
             footer = visible_text(app).splitlines()[-1]
             assert footer.rstrip().endswith(quit_word), footer
+
+
+async def test_one_panel_moves_from_lab_to_lab_each_showing_its_own(monkeypatch, tmp_path):
+    """The panel is built once and moved (bench: building a TextArea per lab
+    page cost ~30 ms and two frames); each lab must still get its own code,
+    status and hints, and no undo may reach back into another lab."""
+    from tui.lab_panel import LabPanel
+
+    folder = workspace(monkeypatch, tmp_path)
+    folder.mkdir(parents=True)
+    (folder / "8.hw2.py").write_text("# my hw2\n")
+    app = make_app(lesson="8.hw1")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        first = app.labs.panel
+        first.editor.load_text("# edited hw1\n")
+        await pilot.press("h")  # a hint on hw1 only
+        await pilot.pause(0.6)
+        assert first.hints_shown == 1
+        await pilot.press("right")
+        await pilot.pause()
+        view = app.lesson_screen.lesson_view
+        panels = list(view.query(LabPanel))
+        assert panels == [first] and app.labs.panel is first and first.display
+        assert first.lab_id == "8.hw2" and first.editor.text == "# my hw2\n"
+        assert first.hints_shown == 0 and "8.hw2" in visible_text(app)
+        first.editor.action_undo()
+        assert first.editor.text == "# my hw2\n"
+        # Right after the lab's (hidden) starting-code block, as when new.
+        anchor = next(v for v in view.children if getattr(v, "block", None) is catalog.load("8.hw2").lab_block)
+        assert view.children.index(first) == view.children.index(anchor) + 1
+
+        app.open_lesson("8.summary")
+        await pilot.pause()
+        assert app.labs.panel is None and not first.display
+        assert "# my hw2" not in visible_text(app)
+
+        app.open_lesson("8.hw1")
+        await pilot.pause()
+        assert app.labs.panel is first and first.display and first.lab_id == "8.hw1"
+        assert first.editor.text == "# edited hw1\n" and first.hints_shown == 1
+    assert (folder / "8.hw1.py").read_text() == "# edited hw1\n"

@@ -100,6 +100,7 @@ class Labs:
         self._save_timer = None
         self._check_timer = None
         self._said: dict[str, Said] = {}  # the latest word per lab, kept while the learner is elsewhere
+        self._built: LabPanel | None = None  # the one panel, moved from lab to lab (hidden elsewhere)
 
     def start(self) -> None:
         self.app.set_interval(POLL, self._poll)
@@ -109,6 +110,8 @@ class Labs:
     def lesson_opened(self, lesson: Lesson) -> None:
         """After the lesson view shows `lesson`: on a lab, put the panel in place."""
         self._write_now()
+        if self._built is not None and self._built.editor.has_focus:
+            self.app.lesson_screen.lesson_view.focus()  # hidden or moving: not typed into
         self.panel, self.lab_id, self.path, self.editing = None, None, None, False
         if not labs.is_lab(lesson.id):
             return
@@ -116,12 +119,17 @@ class Labs:
         progress = lab_progress(self.app.state, lesson.id)
         self.lab_id, self.path = lesson.id, lab_workspace.lab_path(lesson.id)
         code, problem = self._load(lab, progress)
-        panel = LabPanel(lesson.id, code, lab_workspace.display_path(self.path), lab.hints, lesson.solution)
-        panel.show_progress(passed=progress.passed, hints=progress.hints,
-                            solution=progress.solution)
+        shown = lab_workspace.display_path(self.path)
+        if (panel := self._built) is None:
+            panel = self._built = LabPanel(lesson.id, code, shown, lab.hints, lesson.solution)
+        else:
+            panel.load(lesson.id, code, shown, lab.hints, lesson.solution)
+        panel.passed, panel.hints_shown, panel.solution_shown = progress.passed, progress.hints, progress.solution
         panel.write_problem = problem
         if lesson.id in self._said:
             panel.said = self._said[lesson.id]
+        if panel.is_mounted:
+            panel.redraw()
         self.panel = panel
         self._place(panel, lesson, tries=20)
         record = self.app.demos.record(lesson)
@@ -136,14 +144,21 @@ class Labs:
         lesson's lower blocks a frame later): then try again after the next
         refresh. Views of another lesson may still be there: match the block.
         """
-        if self.panel is not panel:
-            return  # the learner has moved on
+        if self.panel is not panel or self.lab_id != lesson.id:
+            return  # the learner has moved on (one panel serves every lab)
         view = self.app.lesson_screen.lesson_view
         anchor = next((v for v in view.children if getattr(v, "block", None) is lesson.lab_block), None)
         if anchor is None and tries > 0:
             self.app.call_after_refresh(self._place, panel, lesson, tries - 1)
             return
-        view.mount(panel, after=anchor) if anchor is not None else view.mount(panel)
+        if panel.parent is not view:
+            view.mount(panel, after=anchor) if anchor is not None else view.mount(panel)
+            return
+        if anchor is not None and anchor is not panel:
+            view.move_child(panel, after=anchor)
+        elif anchor is None and view.children[-1] is not panel:
+            view.move_child(panel, after=view.children[-1])
+        panel.display = True
 
     def _load(self, lab: labs.Lab, progress: LabProgress) -> tuple[str, str | None]:
         """The code to edit: the file's, else the saved copy, else the starter; and a write problem."""

@@ -167,9 +167,12 @@ class LessonView(VerticalScroll, can_focus=True):
         for view in views[:now]:
             view.localize(gettext, bilingual_with, self.code_values, highlight=not first)
         with self.app.batch_update():
-            # Whatever else the last lesson put among its blocks (a lab's panel).
-            if others := [child for child in self.children if not isinstance(child, BlockView)]:
-                self.remove_children(others)
+            # Whatever else the last lesson put among its blocks (a lab's
+            # panel) is hidden, not removed: its owner may move it to the next
+            # lesson, which costs no mount and no extra frame.
+            for other in self.children:
+                if not isinstance(other, BlockView):
+                    other.display = False
             for view in views:
                 view.remove_class("-spare")
             for view in surplus:
