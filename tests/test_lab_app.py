@@ -313,3 +313,21 @@ async def test_one_panel_moves_from_lab_to_lab_each_showing_its_own(monkeypatch,
         assert app.labs.panel is first and first.display and first.lab_id == "8.hw1"
         assert first.editor.text == "# edited hw1\n" and first.hints_shown == 1
     assert (folder / "8.hw1.py").read_text() == "# edited hw1\n"
+
+
+async def test_the_footer_follows_the_page_between_labs_and_lessons(monkeypatch, tmp_path):
+    """Regression: leaving 8.hw1 for 8.summary kept "c check  h hint" in the
+    footer (and no "x export"), and the way back the lesson's keys."""
+    workspace(monkeypatch, tmp_path)
+    app = make_app(lesson="8.hw1")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        footer = lambda: visible_text(app).splitlines()[-1]  # noqa: E731
+        assert "check" in footer() and "export" not in footer()
+        await pilot.press("left")
+        await pilot.pause(0.3)
+        assert app.lesson_id == "8.summary"
+        assert "check" not in footer() and "hint" not in footer() and "export" in footer()
+        await pilot.press("right")
+        await pilot.pause(0.3)
+        assert "check" in footer() and "hint" in footer() and "export" not in footer()

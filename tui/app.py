@@ -255,6 +255,9 @@ class GradTour(LabActions, App):
         screen.lesson_view.show(lesson, *self._gettexts(), self.demos.shown_values(lesson))
         self.demos.lesson_opened(lesson)
         self.labs.lesson_opened(lesson)
+        # The keys differ between a lab and a lesson (c, h / x): Textual asks
+        # the footer again only on a focus change or when told.
+        self.refresh_bindings()
         self.update_topbar()
         self.state.lesson = lesson_id
         self.save_soon()
