@@ -94,6 +94,26 @@ def test_points_do_not_wait_for_the_next_step():
     assert printed - second > 0.4
 
 
+def test_a_fast_loop_does_not_wake_the_flush_thread_for_every_point(monkeypatch):
+    """Woken per point, the flush thread fought the demo for the GIL: 8.3's
+    2,000 optimizer steps took 0.18 s instead of 0.156 s (bench)."""
+    import threading
+
+    wakes = []
+
+    class Counting(threading.Condition):
+        def notify(self, n=1):
+            wakes.append(n)
+            super().notify(n)
+
+    monkeypatch.setattr(runner.threading, "Condition", Counting)
+    demo = lesson("for i in range(5000):\n    chart.add('a', i, i * 0.5)")
+    _, events = run(demo)
+    batches = [e for e in events if e["event"] == "points"]
+    assert sum(len(e["xs"]) for e in batches) == 5000
+    assert len(wakes) <= len(batches) + 2  # one per batch begun, and close()'s
+
+
 def test_tensors_numbers_and_divergence():
     demo = lesson(
         """
