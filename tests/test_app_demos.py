@@ -181,3 +181,21 @@ async def test_a_runs_late_callbacks_after_the_app_closed_draw_nothing_and_raise
     app.demos._worker_state("ready")
     assert record.lines[-1] == "a line that arrived as the app closed"
     assert not record.running
+
+
+async def test_the_console_shows_a_new_line_in_the_frame_that_writes_it():
+    """RichLog scrolls to its end a refresh after a write: a run's last lines
+    reached the screen ~30 ms after its "done" (bench). The console is at its
+    end as soon as the line is written, with no refresh in between."""
+    app = make_app(lesson="8.2")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: status(app) == "done")
+        await pilot.pause()
+        pane = app.lesson_screen.demo_pane
+        console = pane._body()
+        for number in range(60):
+            pane.write(f"line {number}")
+        assert console.max_scroll_y > 0 and console.scroll_y == console.max_scroll_y
+        await pilot.pause()
+        assert "line 59" in visible_text(app)

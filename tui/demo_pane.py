@@ -168,7 +168,7 @@ class DemoPane(Vertical):
         console.clear()
         if record.lines:
             lines = [line if isinstance(line, Text) else Text(line) for line in map(console_line, record.lines)]
-            console.write(Text("\n").join(lines))
+            self._append(Text("\n").join(lines))
 
     def rebind(self) -> None:
         """Point the chart widgets at the record's (possibly new) data objects."""
@@ -202,7 +202,18 @@ class DemoPane(Vertical):
                 widget.flush()
 
     def write(self, line: str | Note) -> None:
-        self._body().write(console_line(line))
+        self._append(console_line(line))
+
+    def _append(self, content: Text | str) -> None:
+        console = self._body()
+        if not console.size.height:  # not laid out yet: its end is not known
+            console.write(content)
+            return
+        # RichLog scrolls to its end after the next refresh: the new lines
+        # reached the screen a frame after the write (~30 ms here; the last
+        # lines of a run came after its "done", bench/FINDINGS.md).
+        console.write(content, scroll_end=False)
+        console.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def relocalize(self) -> None:
         """Captions and our own console lines in the new language.
