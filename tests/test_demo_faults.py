@@ -23,6 +23,7 @@ from tests.helpers import CJK
 from tests.test_app import make_app
 from tests.test_app_demos import LONG, console_text, status, wait_until
 from tui.demo_pane import MSG_DIVERGED, MSG_ERROR_WHERE, ST_DIVERGED, ST_ERROR, ST_STOPPED
+from tui.demo_runs import WORKER_DELAY
 from tui.i18n import _
 
 LESSON = "8.2"
@@ -103,10 +104,18 @@ async def fault_start_failure(app, pilot, lang, monkeypatch, tmp_path) -> None:
         "raise ImportError('libtorch_cpu.so: cannot open shared object file (simulated)')\n")
     with monkeypatch.context() as patch:
         patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(shadow), os.environ.get("PYTHONPATH")])))
-        await app.demos.close()  # the warm worker imported torch before the damage
-        app.demos.start_soon()
+        if app.demos._worker is not None:  # noqa: SLF001
+            # A warm worker imported torch before the damage: the next start must meet it.
+            await app.demos._worker.close()  # noqa: SLF001
+            app.demos._worker = None  # noqa: SLF001
+        app.demos.start_soon()  # as at launch: a start in the background
         await run_source(app, pilot, None)
         await wait_until(pilot, lambda: status(app) == "error", LONG)
+        # Every start begun meanwhile must meet the damage too, inside this
+        # context: one that spawned just before it closed failed later, during
+        # the next run, which then reported the damage (flaky after other tests).
+        await pilot.pause(WORKER_DELAY + 0.2)
+        await wait_until(pilot, lambda: app.demos.worker.state == "failed", LONG)
     line = status_line(app)
     assert "simulated" in line and "Traceback" not in line, line
     assert_in_language(line, lang, E_WORKER_FAILED)
