@@ -315,26 +315,6 @@ async def test_one_panel_moves_from_lab_to_lab_each_showing_its_own(monkeypatch,
     assert (folder / "8.hw1.py").read_text() == "# edited hw1\n"
 
 
-async def test_the_panel_is_built_ahead_on_the_page_before_the_first_lab(monkeypatch, tmp_path):
-    from tui.lab_panel import LabPanel
-
-    workspace(monkeypatch, tmp_path)
-    app = make_app(lesson="8.summary")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.8)
-        view = app.lesson_screen.lesson_view
-        built = list(view.query(LabPanel))
-        assert len(built) == 1 and not built[0].display and app.labs.panel is None
-        assert "Lab" not in visible_text(app)
-        await pilot.press("right")
-        await pilot.pause()
-        assert app.lesson_id == "8.hw1" and app.labs.panel is built[0] and built[0].display
-        assert built[0].editor.text == labs.get("8.hw1").starter(str)
-        view.scroll_to_widget(built[0], animate=False, top=True)
-        await pilot.pause()
-        assert "Lab 8.hw1 · not passed yet · hints 0 of" in visible_text(app)
-
-
 async def test_the_footer_follows_the_page_between_labs_and_lessons(monkeypatch, tmp_path):
     """Regression: leaving 8.hw1 for 8.summary kept "c check  h hint" in the
     footer (and no "x export"), and the way back the lesson's keys."""

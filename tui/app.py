@@ -246,7 +246,6 @@ class GradTour(LabActions, App):
                 return (lesson, *self._gettexts(), self.demos.shown_values(lesson))
 
             pages.append(next_page)
-            self.labs.prepare_for(following)
         self.lesson_screen.lesson_view.prefetch(*pages)
 
     def open_lesson(self, lesson_id: str) -> None:

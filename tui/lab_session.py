@@ -46,8 +46,6 @@ if TYPE_CHECKING:
 
 #: Seconds between looks at the lab's file.
 POLL = 0.5
-#: Seconds after a page opens before the next page's lab panel is built.
-PREPARE_DELAY = 0.5
 #: Seconds after the last keystroke before the file is written.
 SAVE_DELAY = 0.4
 #: Seconds a file must stay unchanged before a check of it starts (an editor
@@ -138,22 +136,6 @@ class Labs:
         if record.status[0] == "idle":
             record.status = ("idle", ST_LAB_IDLE, {})
             self.app.lesson_screen.demo_pane.update_status()
-
-    def prepare_for(self, lesson_id: str) -> None:
-        """When the next page is a lab, build the panel ahead while the learner reads.
-
-        Built on that page's `→`, the editor and the panel's mount cost it
-        ~45 ms and 10 KB more than a page that reuses the panel (bench).
-        """
-        if self._built is None and labs.is_lab(lesson_id):
-            self.app.set_timer(PREPARE_DELAY, self._prepare)
-
-    def _prepare(self) -> None:
-        if self._built is not None or (screen := self.app.open_lesson_screen()) is None:
-            return
-        panel = self._built = LabPanel("", "", "", (), None)
-        panel.display = False
-        screen.lesson_view.mount(panel)
 
     def _place(self, panel: LabPanel, lesson: Lesson, tries: int) -> None:
         """Mount the panel right after the lesson's lab block.
