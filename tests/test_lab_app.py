@@ -331,3 +331,25 @@ async def test_the_footer_follows_the_page_between_labs_and_lessons(monkeypatch,
         await pilot.press("right")
         await pilot.pause(0.3)
         assert "check" in footer() and "hint" in footer() and "export" not in footer()
+
+
+async def test_the_panel_is_built_hidden_soon_after_launch_and_serves_the_first_lab(monkeypatch, tmp_path):
+    from tui.lab_panel import LabPanel
+    from tui.lab_session import PREBUILD_DELAY
+
+    workspace(monkeypatch, tmp_path)
+    app = make_app(lesson="8.summary")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(PREBUILD_DELAY + 0.3)
+        view = app.lesson_screen.lesson_view
+        built = list(view.query(LabPanel))
+        assert len(built) == 1 and not built[0].display and app.labs.panel is None
+        assert "Lab " not in visible_text(app) and "Press c to check" not in visible_text(app)
+        await pilot.press("right")
+        await pilot.pause()
+        assert app.lesson_id == "8.hw1" and app.labs.panel is built[0] and built[0].display
+        assert built[0].editor.text == labs.get("8.hw1").starter(str)
+        view.scroll_to_widget(built[0], animate=False, top=True)
+        await pilot.pause()
+        assert "Lab 8.hw1 · not passed yet · hints 0 of" in visible_text(app)
+

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 #: Seconds between looks at the lab's file.
 POLL = 0.5
+#: Seconds after launch before the lab panel is built, hidden (see _prebuild).
+PREBUILD_DELAY = 1.0
 #: Seconds after the last keystroke before the file is written.
 SAVE_DELAY = 0.4
 #: Seconds a file must stay unchanged before a check of it starts (an editor
@@ -104,6 +106,23 @@ class Labs:
 
     def start(self) -> None:
         self.app.set_interval(POLL, self._poll)
+        self.app.set_timer(PREBUILD_DELAY, self._prebuild)
+
+    def _prebuild(self) -> None:
+        """Build the one panel, hidden, while the learner reads the first page.
+
+        Built on the first lab page's `→` instead, the editor (its tree-sitter
+        highlight query alone is 18 ms, and holds the GIL even on a thread)
+        and the panel's mount made that page 132 ms against 85 ms for the
+        labs after it. Built when the page before a lab opened, it landed on
+        the learner's next key there (`l`: 70 → 160 ms): once, early, is the
+        least in the way (bench/FINDINGS.md).
+        """
+        if self._built is not None or (screen := self.app.open_lesson_screen()) is None:
+            return
+        panel = self._built = LabPanel("", "", "", (), None)
+        panel.display = False
+        screen.lesson_view.mount(panel)
 
     # -- opening a lesson ------------------------------------------------------------
 
