@@ -353,3 +353,29 @@ async def test_the_panel_is_built_hidden_soon_after_launch_and_serves_the_first_
         await pilot.pause()
         assert "Lab 8.hw1 · not passed yet · hints 0 of" in visible_text(app)
 
+
+async def test_moving_between_labs_keeps_the_compiled_highlighting(monkeypatch, tmp_path):
+    """TextArea.load_text compiled the tree-sitter highlight query again on
+    every lab page (18 ms, bench); the new lab's code must still be coloured."""
+    from textual.document._syntax_aware_document import SyntaxAwareDocument
+
+    from tui.lab_editor import highlighting_available
+
+    if not highlighting_available():
+        return  # nothing to compile, nothing to colour
+    workspace(monkeypatch, tmp_path)
+    app = make_app(lesson="8.hw1")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        compiled = []
+        real = SyntaxAwareDocument.prepare_query
+        monkeypatch.setattr(SyntaxAwareDocument, "prepare_query",
+                            lambda self, query: compiled.append(query) or real(self, query))
+        for lab in ("8.hw2", "8.hw3", "8.hw1"):
+            app.open_lesson(lab)
+            await pilot.pause()
+        assert compiled == []
+        editor = app.labs.panel.editor
+        code = editor.text
+        row = next(i for i, line in enumerate(code.split("\n")) if line.startswith(("def ", "import ")))
+        assert editor._highlights[row], "the lab's code is not highlighted"  # noqa: SLF001

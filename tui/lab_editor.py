@@ -84,10 +84,21 @@ class LabEditor(TextArea):
     def action_leave(self) -> None:
         self.post_message(self.Left())
 
+    def set_code(self, text: str) -> None:
+        """All new text, with no undo back into the old: `load_text`, without its cost.
+
+        TextArea.load_text builds a new document, and with it compiles the
+        tree-sitter highlight query again: 18 ms of every lab page (cProfile
+        of a page change; bench/FINDINGS.md). An edit of the whole text keeps
+        the compiled query.
+        """
+        self.replace(text, (0, 0), self.document.end, maintain_selection_offset=False)
+        self.history.clear()
+
     def replace_text(self, text: str) -> None:
         """New text (a reset, or the file changed on disk), keeping the cursor's line if it still exists."""
         row, column = self.cursor_location
-        self.load_text(text)
+        self.set_code(text)
         lines = text.split("\n")
         row = min(row, len(lines) - 1)
         self.cursor_location = (row, min(column, len(lines[row])))

@@ -81,7 +81,7 @@ class LabPanel(Vertical):
         it cost a lab page ~30 ms and two frames of its own (bench/FINDINGS.md).
         """
         self._take(lab_id, path, hints, solution)
-        self._editor.load_text(code)  # clears the undo history: no undoing into another lab
+        self._editor.set_code(code)  # no undoing into another lab
         self._editor.cursor_location = (0, 0)
         self._editor.scroll_home(animate=False)
 
