@@ -68,6 +68,16 @@ def first_screen(launch, *args: str, **env: str):
     return term
 
 
+
+def test_prepare_asks_textual_for_120_updates_a_second_unless_told_otherwise():
+    """Keys pressed while a demo redraws waited for the next 60 Hz tick (bench)."""
+    environ = {"TERM": "xterm-256color"}
+    terminal_env.prepare(environ)
+    assert environ["TEXTUAL_FPS"] == "120"
+    environ = {"TERM": "xterm-256color", "TEXTUAL_FPS": "30"}
+    terminal_env.prepare(environ)
+    assert environ["TEXTUAL_FPS"] == "30"
+
 @pytest.mark.parametrize("term_name,colours", [
     ("xterm-256color", {"16", "256"}),
     ("tmux-256color", {"16", "256"}),
