@@ -6,9 +6,13 @@ bench/RESULTS.md. This only checks that every figure is still produced.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,3 +39,13 @@ def test_quick_bench_reports_every_figure(tmp_path):
     for figure in FIGURES:
         assert figure in text
     assert "nan" not in text
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/schedstat"), reason="needs Linux's /proc/PID/schedstat")
+def test_the_cpu_wait_probe_reads_the_scheduler():
+    from bench.probe_cpu_wait import schedstat
+
+    on_core, waiting = schedstat(os.getpid())
+    sum(range(500_000))
+    time.sleep(0.02)  # the kernel accounts a running task's time when it leaves the core
+    assert schedstat(os.getpid())[0] > on_core >= 0 and waiting >= 0
