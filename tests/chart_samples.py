@@ -19,7 +19,7 @@ ZH_UI = {
     "{axis} (log scale)": "{axis}（对数刻度）",
     "no data yet": "尚无数据",
     "{name}: last {last}, min {min}": "{name}：最终 {last}，最小 {min}",
-    "{name}: diverged at {axis} {x}": "{name}：在{axis} {x} 处发散",
+    "{name}: diverged at {axis} {x}": "{name}：{axis} = {x} 时发散",
     "{name}: no data yet": "{name}：尚无数据",
     "{name}: {value}": "{name}：{value}",
     "; ": "；",

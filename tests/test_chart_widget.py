@@ -120,7 +120,7 @@ async def test_language_switch_redraws_captions_but_not_the_canvas(monkeypatch):
         await pilot.pause()
         text = "\n".join(lines_of(panel))
         assert text.startswith("每一步的损失")
-        assert "验证集：在步数 10 处发散" in text
+        assert "验证集：步数 = 10 时发散" in text
         assert "validation" not in text and "diverged" not in text
         assert all(cell_len(line) <= panel.content_size.width for line in text.split("\n"))
         assert len(calls) == before  # same size, same data: the canvas is reused

@@ -273,7 +273,7 @@ def test_cjk_captions_fit_by_cells(width):
         assert "发散" in text and "上一次运行" in text and "步数" in text
     if width >= 40:
         assert "损失（对数刻度）" in text
-        assert "验证集：在步数 2 处发散" in text
+        assert "验证集：步数 = 2 时发散" in text
 
 
 def test_render_panel_text_in_chinese_at_80_columns():
@@ -288,7 +288,7 @@ def test_render_panel_text_in_chinese_at_80_columns():
     assert "\x1b" not in text
     assert lines[0].startswith("每一步的损失")
     assert any("训练集" in line and GLYPHS[0] in line for line in lines)
-    assert any("验证集：在步数 30 处发散" in line for line in lines)
+    assert any("验证集：步数 = 30 时发散" in line for line in lines)
     # No English words leak into the Chinese block (tick labels are numbers).
     assert not any(word in text for word in ("loss", "step", "diverged", "last", "training", "log scale"))
 
