@@ -13,10 +13,10 @@ watcher whether the file changed since it last looked.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+from lessons.atomic_file import replace_file
 from lessons.labs import lab_filename
 
 __all__ = ["DIR_ENV", "Stamp", "display_path", "lab_path", "read", "stamp", "workspace_dir", "write"]
@@ -69,22 +69,8 @@ def read(path: Path) -> str | None:
 
 def write(path: Path, text: str) -> Stamp | None:
     """Replace the file atomically; its new stamp. Raises OSError."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fp:
-            fp.write(text)
-            fp.flush()
-            os.fsync(fp.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)  # mkstemp's 0600 would surprise a learner sharing the file
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    # Keep the file's permissions; a new one gets 0644, since mkstemp's 0600
+    # would surprise a learner sharing the file.
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    replace_file(path, text, temp_prefix=f".{path.name}-", mode=mode)
     return stamp(path)

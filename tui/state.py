@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from lessons.atomic_file import replace_file
 from lessons.catalog import LESSON_IDS
 from lessons.i18n import LANGUAGES
 from lessons.labs import LAB_IDS
@@ -146,17 +146,4 @@ def save_state(state: State, path: Path | None = None) -> None:
     path = path or state_path()
     data = {k: v for k, v in asdict(state).items() if k != "extra"}
     data = {**state.extra, **data}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fp:
-            json.dump(data, fp, ensure_ascii=False, indent=1)
-            fp.flush()
-            os.fsync(fp.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    replace_file(path, json.dumps(data, ensure_ascii=False, indent=1), temp_prefix=".state-")
