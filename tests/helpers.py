@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -25,3 +26,13 @@ def chinese_ratio(text: str) -> float:
     cjk = len(CJK.findall(text))
     latin = len(re.findall(r"[A-Za-z]", text))
     return cjk / max(1, cjk + latin)
+
+
+async def wait_until(pilot, predicate, timeout: float = 60.0) -> None:
+    """Let the app under `pilot` run until `predicate()` holds; fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.05)

@@ -13,20 +13,12 @@ from textual.widgets import Input
 
 from rich.syntax import Syntax
 
+from tests.helpers import wait_until
 from tests.test_app import make_app, visible_text
 from tui.params_dialog import ParamsDialog
 from tui.render import localized_renderable
 
 LONG = 60  # seconds: generous, the first run waits for torch to import
-
-
-async def wait_until(pilot, predicate, timeout=LONG):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.05)
 
 
 def status(app):

@@ -6,13 +6,12 @@ The checks run in the real worker (PyTorch on the CPU), as for a learner.
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from textual.widgets import OptionList
 
 from lessons import catalog, lab_workspace, labs
-from tests.helpers import CJK
+from tests.helpers import CJK, wait_until
 from tests.test_app import make_app, visible_text
 from tui.dialogs import ContentsDialog
 from tui.lab_dialogs import ConfirmDialog
@@ -20,15 +19,6 @@ from tui.lab_editor import LabEditor
 from tui.state import LabProgress, lab_progress, load_state, state_path
 
 LONG = 90  # seconds: the first check waits for torch to import
-
-
-async def wait_until(pilot, predicate, timeout=LONG):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.05)
 
 
 def said(app) -> str:
@@ -41,7 +31,7 @@ def said(app) -> str:
 
 async def check_and_wait(app, pilot, key="c"):
     await pilot.press(key)
-    await wait_until(pilot, lambda: "checking" not in said(app) and not app.demos.running)
+    await wait_until(pilot, lambda: "checking" not in said(app) and not app.demos.running, LONG)
     return said(app)
 
 
@@ -141,7 +131,7 @@ async def test_another_editors_save_is_loaded_and_checked(monkeypatch, tmp_path)
         solution = labs.get("8.hw5").solution(str)
         lab_workspace.write(path, solution)  # as vim in another pane would
         await wait_until(pilot, lambda: app.labs.panel.editor.text == solution, timeout=5)
-        await wait_until(pilot, lambda: said(app).startswith("✓ Passed"))
+        await wait_until(pilot, lambda: said(app).startswith("✓ Passed"), LONG)
         assert lab_progress(app.state, "8.hw5").passed
 
 
@@ -160,7 +150,8 @@ async def test_a_runaway_lab_is_stopped_and_the_app_goes_on(monkeypatch, tmp_pat
         assert message.startswith("✗ Line 2")
         editor.load_text("import time\nprint('waiting', flush=True)\ntime.sleep(60)\n")
         await pilot.press("r")
-        await wait_until(pilot, lambda: any("waiting" == line for line in app.demos.records["8.hw3"].lines))
+        await wait_until(pilot, lambda: any("waiting" == line for line in app.demos.records["8.hw3"].lines),
+                         LONG)
         await pilot.press("s")
         await wait_until(pilot, lambda: not app.demos.running, timeout=5)
         assert said(app) == "Stopped."

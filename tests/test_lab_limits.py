@@ -32,8 +32,9 @@ def test_a_million_lines_are_cut_and_the_run_ends():
 async def test_a_million_lines_in_the_app(tmp_path):
     """r on a lab whose code floods: the keys still work meanwhile, and so does the next run."""
     from lessons import lab_workspace
+    from tests.helpers import wait_until
     from tests.test_app import make_app
-    from tests.test_app_demos import LONG, wait_until
+    from tests.test_app_demos import LONG
 
     lab_workspace.write(lab_workspace.lab_path("8.hw1"), FLOOD)
     app = make_app(lesson="8.hw1")
