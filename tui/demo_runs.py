@@ -120,11 +120,14 @@ class DemoRuns:
         if lesson.demos:
             pane.show(self.record(lesson))
 
-    def _shown(self, record: RunRecord) -> bool:
-        return self.app.lesson_id == record.lesson.id and self.app.open_lesson_screen() is not None
-
     def _pane_for(self, record: RunRecord):
-        return self.app.lesson_screen.demo_pane if self._shown(record) else None
+        """The pane that shows `record`: None on another lesson, or once the app is closing."""
+        if self.app.lesson_id != record.lesson.id or (screen := self.app.open_lesson_screen()) is None:
+            return None
+        return screen.demo_pane
+
+    def _shown(self, record: RunRecord) -> bool:
+        return self._pane_for(record) is not None
 
     def _set_status(self, record: RunRecord, kind: str, template: str, **arguments: Any) -> None:
         record.status = (kind, template, arguments)
@@ -271,11 +274,11 @@ class DemoRuns:
 
     def _line(self, record: RunRecord, line: str | Note) -> None:
         record.lines.append(line)
-        if not self._shown(record):
+        if (pane := self._pane_for(record)) is None:
             return
         if isinstance(line, Note):
             self._flush()
-            self.app.lesson_screen.demo_pane.write(line)
+            pane.write(line)
             return
         self._pending.append(line)
         self._flush_soon()

@@ -55,13 +55,25 @@ class Said:
 class LabPanel(Vertical):
     """Status line, latest word, editor, revealed hints and solution."""
 
-    def __init__(self, lab_id: str, code: str, path: str, hints: tuple[Block, ...], solution: Block | None) -> None:
+    def __init__(self) -> None:
+        """An empty panel: `load` gives it a lab."""
         super().__init__(classes="lab-panel")
         from tui.lab_editor import LabEditor
 
         # Kept, not queried: its text is still wanted while the app unmounts.
-        self._editor = LabEditor(code, id="lab-editor")
+        self._editor = LabEditor("", id="lab-editor")
+        self._take("", "", (), None)
+
+    def load(self, lab_id: str, code: str, path: str, hints: tuple[Block, ...], solution: Block | None) -> None:
+        """Become `lab_id`'s panel, as if new (the caller redraws it).
+
+        One panel serves every lab: building Textual's TextArea and mounting
+        it cost a lab page ~30 ms and two frames of its own (bench/FINDINGS.md).
+        """
         self._take(lab_id, path, hints, solution)
+        self._editor.set_code(code)  # no undoing into another lab
+        self._editor.cursor_location = (0, 0)
+        self._editor.scroll_home(animate=False)
 
     def _take(self, lab_id: str, path: str, hints: tuple[Block, ...], solution: Block | None) -> None:
         self.lab_id = lab_id
@@ -73,17 +85,6 @@ class LabPanel(Vertical):
         self.solution_shown = False
         self.said: Said | None = Said({"template": MSG_KEYS, "arguments": {}}, "dim")
         self.write_problem: str | None = None
-
-    def load(self, lab_id: str, code: str, path: str, hints: tuple[Block, ...], solution: Block | None) -> None:
-        """Become another lab's panel, as if new (the caller redraws it).
-
-        One panel serves every lab: building Textual's TextArea and mounting
-        it cost a lab page ~30 ms and two frames of its own (bench/FINDINGS.md).
-        """
-        self._take(lab_id, path, hints, solution)
-        self._editor.set_code(code)  # no undoing into another lab
-        self._editor.cursor_location = (0, 0)
-        self._editor.scroll_home(animate=False)
 
     def compose(self) -> ComposeResult:
         yield Static(id="lab-status", classes="lab-status")

@@ -112,17 +112,22 @@ class Labs:
         """Build the one panel, hidden, while the learner reads the first page.
 
         Built on the first lab page's `→` instead, the editor (its tree-sitter
-        highlight query alone is 18 ms, and holds the GIL even on a thread)
-        and the panel's mount made that page 132 ms against 85 ms for the
-        labs after it. Built when the page before a lab opened, it landed on
-        the learner's next key there (`l`: 70 → 160 ms): once, early, is the
-        least in the way (bench/FINDINGS.md).
+        highlight query compile holds the GIL even on a thread) and the
+        panel's mount made that page the slowest of the chapter. Built when
+        the page before a lab opened, it landed on the learner's next key
+        there: once, early, is the least in the way (bench/FINDINGS.md).
         """
         if self._built is not None or (screen := self.app.open_lesson_screen()) is None:
             return
-        panel = self._built = LabPanel("", "", "", (), None)
+        panel = self._the_panel()
         panel.display = False
         screen.lesson_view.mount(panel)
+
+    def _the_panel(self) -> LabPanel:
+        """The one panel every lab shows, built when first needed."""
+        if self._built is None:
+            self._built = LabPanel()
+        return self._built
 
     # -- opening a lesson ------------------------------------------------------------
 
@@ -139,10 +144,8 @@ class Labs:
         self.lab_id, self.path = lesson.id, lab_workspace.lab_path(lesson.id)
         code, problem = self._load(lab, progress)
         shown = lab_workspace.display_path(self.path)
-        if (panel := self._built) is None:
-            panel = self._built = LabPanel(lesson.id, code, shown, lab.hints, lesson.solution)
-        else:
-            panel.load(lesson.id, code, shown, lab.hints, lesson.solution)
+        panel = self._the_panel()
+        panel.load(lesson.id, code, shown, lab.hints, lesson.solution)
         panel.passed, panel.hints_shown, panel.solution_shown = progress.passed, progress.hints, progress.solution
         panel.write_problem = problem
         if lesson.id in self._said:
