@@ -283,9 +283,7 @@ class Labs:
             self._save_timer.stop()
             self._save_timer = None
         self.panel.editor.replace_text(text)
-        progress = lab_progress(self.app.state, self.lab_id)
-        set_lab_progress(self.app.state, self.lab_id, _replace(progress, code=text))
-        self.app.save()
+        self._progress(self.lab_id, code=text)
         self._say(Said({"template": MSG_RELOADED, "arguments": {"file": self.path.name}}, "dim"))
         if self._check_timer is not None:
             self._check_timer.stop()
