@@ -17,6 +17,8 @@ from typing import Any, Callable, Iterator
 import yaml
 from markdown_it import MarkdownIt
 
+from lessons.claims import Claim, ClaimError, parse_claims
+
 #: The fixed lesson ids, in chapter order (DESIGN.md).
 LESSON_IDS: tuple[str, ...] = (
     "8.1", "8.2", "8.3", "8.4", "8.5", "8.6", "8.summary",
@@ -85,7 +87,7 @@ class Lesson:
     blocks: tuple[Block, ...]
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     charts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    claims: tuple[dict[str, str], ...] = ()
+    claims: tuple[Claim, ...] = ()
 
     @property
     def index(self) -> int:
@@ -167,13 +169,17 @@ def parse_lesson(source: str, origin: str = "<lesson>") -> Lesson:
     for role in _CODE_ROLES:
         if sum(block.role == role for block in blocks) > 1:
             raise LessonError(f"{origin}: more than one `python {role}` block")
+    try:
+        claims = parse_claims(meta.get("claims") or ())
+    except ClaimError as exc:
+        raise LessonError(f"{origin}: {exc}") from None
     return Lesson(
         id=lesson_id,
         title=title,
         blocks=blocks,
         params=dict(meta.get("params") or {}),
         charts=dict(meta.get("charts") or {}),
-        claims=tuple(meta.get("claims") or ()),
+        claims=claims,
     )
 
 
