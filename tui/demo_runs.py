@@ -153,7 +153,7 @@ class DemoRuns:
         self.app.run_worker(self._run(lesson), group="demo", exclusive=True, exit_on_error=False)
 
     async def _run(self, lesson: Lesson) -> None:
-        from lessons.params import format_value, param_specs
+        from lessons.params import defaults, format_value, param_specs
 
         values = self.values_for(lesson)
         notes = []
@@ -161,7 +161,18 @@ class DemoRuns:
             shown = ", ".join(f"{name}={format_value(spec, values[name])}"
                               for name, spec in param_specs(lesson).items())
             notes.append(Note(MSG_PARAMS, {"values": shown}, "dim"))
-        await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device), notes)
+        printed: list[str] = []
+
+        def keep_output(record: RunRecord, event: dict) -> dict:
+            if event.get("event") == "out" and event.get("stream") != "stderr":
+                printed.append(str(event.get("text", "")))
+            return event
+
+        record = await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device), notes,
+                                   on_event=keep_output)
+        if record.status[0] == "done" and (screen := self.app.open_lesson_screen()) is not None:
+            # The prose marks the quotes this run confirmed (tui/run_marks.py).
+            screen.lesson_view.show_run(lesson, printed, other_settings=values != defaults(lesson))
 
     async def follow(self, lesson: Lesson, start: Callable[[DemoWorker], AsyncIterator[dict]],
                      notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None

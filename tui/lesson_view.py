@@ -15,7 +15,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from lessons.catalog import Block, Gettext, Lesson
+from tui.i18n import current_language
 from tui.render import localized_renderable
+from tui.run_marks import RunMarks, marks_for_run
 
 #: Rendered blocks kept: a whole chapter in both languages at two widths.
 RENDERED_BLOCKS = 2048
@@ -66,15 +68,19 @@ class Rendered:
 
 
 def rendered(block: Block, gettext: Gettext, bilingual_with: Gettext | None,
-             code_values: Mapping[str, Any] | None, highlight: bool = True) -> Rendered:
+             code_values: Mapping[str, Any] | None, highlight: bool = True, marks: RunMarks = ()) -> Rendered:
     """`block` as the lesson view shows it, cached (see `Rendered`)."""
     if code_values and block.kind == "code" and block.runnable:
         values: Hashable = tuple(sorted((name, repr(value)) for name, value in code_values.items()))
     else:
         values = ()
     highlight = highlight or block.kind != "code"
-    return Rendered((block, gettext, bilingual_with, values, highlight),
-                    lambda: localized_renderable(block, gettext, bilingual_with, code_values, highlight=highlight))
+    # Only the marks of quotes this block has (translations keep the numbers):
+    # a run re-renders the blocks that quote it, not the whole lesson.
+    marks = tuple(mark for mark in marks if mark.prose in block.text)
+    return Rendered((block, gettext, bilingual_with, values, highlight, marks, marks and current_language()),
+                    lambda: localized_renderable(block, gettext, bilingual_with, code_values, highlight=highlight,
+                                                 marks=marks))
 
 
 def _rows_at_least(block: Block, gettext: Gettext, width: int) -> int:
@@ -102,8 +108,8 @@ class BlockView(Static):
         self.index = index
 
     def localize(self, gettext: Gettext, bilingual_with: Gettext | None, code_values=None,
-                 highlight: bool = True) -> None:
-        self.update(rendered(self.block, gettext, bilingual_with, code_values, highlight))
+                 highlight: bool = True, marks: RunMarks = ()) -> None:
+        self.update(rendered(self.block, gettext, bilingual_with, code_values, highlight, marks))
 
 
 class LessonView(VerticalScroll, can_focus=True):
@@ -125,6 +131,16 @@ class LessonView(VerticalScroll, can_focus=True):
     _views: list[BlockView] = []
     #: every block widget, shown or not: the first len(_views) are the lesson's
     _pool: list[BlockView] = []
+    #: per lesson id, what the learner's last finished run says about its quotes
+    _run_marks: dict[str, RunMarks]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._run_marks = {}
+
+    @property
+    def marks(self) -> RunMarks:
+        return self._run_marks.get(self.lesson.id, ()) if self.lesson is not None else ()
 
     def show(self, lesson: Lesson, gettext: Gettext, bilingual_with: Gettext | None,
              code_values: dict | None = None) -> None:
@@ -165,7 +181,7 @@ class LessonView(VerticalScroll, can_focus=True):
                 rows += _rows_at_least(views[now].block, gettext, size.width)
                 now += 1
         for view in views[:now]:
-            view.localize(gettext, bilingual_with, self.code_values, highlight=not first)
+            view.localize(gettext, bilingual_with, self.code_values, highlight=not first, marks=self.marks)
         with self.app.batch_update():
             # Whatever else the last lesson put among its blocks (a lab's
             # panel) is hidden, not removed: its owner may move it to the next
@@ -191,7 +207,7 @@ class LessonView(VerticalScroll, can_focus=True):
                 if view.block.kind == "code":
                     view.localize(*self._gettexts, self.code_values)
             for view in views[shown:]:
-                view.localize(*self._gettexts, self.code_values)
+                view.localize(*self._gettexts, self.code_values, marks=self.marks)
         # Mounted even when another lesson is shown by now: the pool's order
         # is the order on screen.
         self.mount_all([view for view in views[shown:] if view.parent is None])
@@ -271,12 +287,23 @@ class LessonView(VerticalScroll, can_focus=True):
             if view.block.kind == "code":
                 view.localize(*self._gettexts, self.code_values)
 
+    def show_run(self, lesson: Lesson, lines: list[str], other_settings: bool) -> None:
+        """A run of `lesson` finished, printing `lines` (with the lesson's
+        default parameters unless `other_settings`): mark its quotes."""
+        self._run_marks[lesson.id] = marks_for_run(lesson, lines, other_settings,
+                                                   labels_translated=current_language() != "en")
+        if self.lesson is not None and self.lesson.id == lesson.id:
+            with self.app.batch_update():
+                for view in self._views:
+                    if view.block.kind != "code":
+                        view.localize(*self._gettexts, self.code_values, marks=self.marks)
+
     def relocalize(self, gettext: Gettext, bilingual_with: Gettext | None) -> None:
         anchor, fraction = self.reading_place()
         self._gettexts = (gettext, bilingual_with)
         with self.app.batch_update():
             for view in self._views:
-                view.localize(gettext, bilingual_with, self.code_values)
+                view.localize(gettext, bilingual_with, self.code_values, marks=self.marks)
         if anchor is not None and (anchor, fraction) != (0, 0.0):
             # At the top nothing moves: no second layout and frame to wait for.
             self.call_after_refresh(self.restore_place, anchor, fraction)

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lessons.catalog import Block, Gettext
+from tui.run_marks import RunMarks, annotate
 
 # rich.syntax (pygments) and lessons.params are imported where code is drawn:
 # the first screen of most lessons is prose, and they cost it ~10 ms.
@@ -137,17 +138,19 @@ class Trimmed:
 
 
 def localized_renderable(block: Block, gettext: Gettext, bilingual_with: Gettext | None = None,
-                         code_values: Mapping[str, Any] | None = None, *, highlight: bool = True) -> RenderableType:
-    """The block in gettext's language; code shows the what-if `code_values`."""
+                         code_values: Mapping[str, Any] | None = None, *, highlight: bool = True,
+                         marks: RunMarks = ()) -> RenderableType:
+    """The block in gettext's language; code shows the what-if `code_values`,
+    prose the `marks` of the learner's last run (tui/run_marks.py)."""
     if code_values and block.kind == "code" and block.runnable:
         from lessons.params import substituted_code
 
         block = replace(block, text=substituted_code(block, code_values))
-    first_text = block.localized(gettext)
+    first_text = annotate(block.kind, block.localized(gettext), marks)
     first = block_renderable(block, first_text, highlight=highlight)
     if bilingual_with is None:
         return first
-    second_text = block.localized(bilingual_with)
+    second_text = annotate(block.kind, block.localized(bilingual_with), marks)
     if second_text == first_text:
         return first  # code with no comments, rules: nothing to show twice
     second = block_renderable(block, second_text, highlight=highlight)
