@@ -117,6 +117,8 @@ def test_the_marks_speak_the_learners_language():
     other = marks(RUN.replace("1.8222", "2.5000"))
     assert annotate("paragraph", "升到约 1.8。", (other["1.8"],)) == "升到约 1.8（你的运行：2.5000）。"
     assert annotate("paragraph", "升到约 1.8。", (marks()["1.8"],)) == "升到约 1.8 ✓（你的运行：1.8222）。"
+    assert annotate("paragraph", "从 1.8 降到", (marks()["1.8"],)) == "从 1.8 ✓（你的运行：1.8222）降到"
+    assert annotate("paragraph", "从 0.583 降到", (marks()["0.583"],)) == "从 0.583 ✓ 降到"
     assert annotate("paragraph", "约 0.0775。", (Mark("0.0775", None, False, True),)) == "约 0.0775（默认设置下）。"
 
 

@@ -109,12 +109,15 @@ def annotate(kind: str, text: str, marks: RunMarks) -> str:
     if not wanted:
         return text
     quotes = "|".join(re.escape(prose) for prose in sorted(wanted, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![\w.])({quotes})(?![\w]|\.\d)")
+    # The space Chinese puts between a number and the characters after it:
+    # a full-width bracket brings its own.
+    pattern = re.compile(rf"(?<![\w.])({quotes})(?![\w]|\.\d)( (?=[^\x00-\x7f]))?")
 
     def mark(match: re.Match[str]) -> str:
         suffix = wanted[match.group(1)]
-        gap = "" if suffix.startswith("（") else " "  # a full-width bracket brings its own space
-        return f"{match.group(1)}{gap}{suffix}"
+        gap = "" if suffix.startswith("（") else " "
+        after = "" if suffix.endswith("）") else match.group(2) or ""
+        return f"{match.group(1)}{gap}{suffix}{after}"
 
     pieces, last = [], 0
     for span in _CODE_SPAN.finditer(text):
