@@ -173,3 +173,109 @@ def test_the_nudge_moves_every_random_float_tensor_by_about_a_millionth_and_noth
         assert 0 < change <= 1e-6 + 3e-7  # float32 rounds 1 + 1e-6·u and the product: a few 6e-8 ulps
     assert torch.equal(plain[3], nudged_[3])  # integer draws, and the RNG stream, are untouched
     assert all(torch.equal(a, b) for a, b in zip(plain, again))  # and the wrappers are gone after
+
+
+# Shapes the prose states in words rather than as quoted numbers (issue 18):
+# each test reads the demo's own output, so a change that breaks the sentence
+# breaks the test.
+
+def _lines_after(output: str, start: str, stop: str | None = None) -> list[str]:
+    lines = output.splitlines()
+    begin = lines.index(start) + 1
+    end = lines.index(stop) if stop else len(lines)
+    return lines[begin:end]
+
+
+def _race_scores(lines: list[str]) -> dict[str, tuple[str, float]]:
+    scores = {}
+    for line in lines:
+        name, _, rest = line.partition(" best lr=")
+        if rest:
+            lr, _, score = rest.partition(": mean of last 10 losses = ")
+            scores[name.strip()] = (lr, float(score.split(",")[0]))
+    return scores
+
+
+def test_rotating_the_valley_moves_adam_but_not_the_gradient_methods():
+    """8.4: SGD, momentum and Nesterov are rotation invariant; Adam's per-weight scaling is not."""
+    _, output, _ = demo_run("8.4")
+    aligned_lines = _lines_after(output, "The valley as it is:", "The valley rotated by 45 degrees:")
+    rotated_lines = _lines_after(output, "The valley rotated by 45 degrees:")
+    aligned, rotated = _race_scores(aligned_lines), _race_scores(rotated_lines)
+    assert set(aligned) == {"sgd", "momentum", "nesterov", "adam", "adamw"}
+    for name in ("sgd", "momentum", "nesterov"):
+        lines = [[line for line in part if line.startswith(name + " ") and " best lr=" in line]
+                 for part in (aligned_lines, rotated_lines)]
+        assert lines[0] and lines[0] == lines[1], name
+    for name in ("adam", "adamw"):
+        assert rotated[name][1] > aligned[name][1], (name, aligned[name], rotated[name])
+    # Nesterov reaches the best possible loss, and ranks first among the SGD family.
+    assert aligned["nesterov"][1] < aligned["momentum"][1] < aligned["sgd"][1]
+
+
+def test_the_hand_replays_match_torch_optim():
+    """8.4: the momentum, Nesterov and Adam formulas in the comments are what torch computes."""
+    _, output, _ = demo_run("8.4")
+    replays = [line for line in output.splitlines() if "largest difference" in line]
+    assert [line.split(":")[0] for line in replays] == ["momentum", "nesterov", "adam"]
+    for line in replays:
+        assert float(line.rsplit(" ", 1)[1]) < 1e-6, line
+
+
+def test_bias_correction_makes_the_first_steps_exactly_lr():
+    """8.4: with bias correction every early step is lr; without, it would be several times larger."""
+    _, output, _ = demo_run("8.4")
+    rows = [line for line in output.splitlines() if line.startswith("t=")]
+    assert len(rows) == 5
+    for row in rows[:4]:  # t = 1, 2, 3, 10
+        assert "step/lr= 1.000" in row, row
+        assert float(row.rsplit("=", 1)[1]) > 3, row
+
+
+def test_the_noise_floor_grows_with_lr_and_shrinks_with_the_batch():
+    """8.3: mini-batch SGD settles roughly lr / batch size above the best loss; decay gets under it."""
+    _, output, _ = demo_run("8.3")
+    floors = {}
+    for line in output.splitlines():
+        if ": loss above the best, last 100 steps: " in line:
+            label, _, value = line.partition(": loss above the best, last 100 steps: ")
+            floors[" ".join(label.split())] = 0.0 if value == "below 1e-6" else float(value)
+    for lr in ("0.1", "0.05"):
+        full, hundred, ten = (floors[f"lr={lr} batch {size}"] for size in (1000, 100, 10))
+        assert full == 0.0 and 0 < hundred < ten
+        assert 4 < ten / hundred < 25, (lr, ten / hundred)
+    for size in (100, 10):
+        assert 1.5 < floors[f"lr=0.1 batch {size}"] / floors[f"lr=0.05 batch {size}"] < 3
+    assert floors["lr=0.05/(1+t/50) batch 10"] < floors["lr=0.05 batch 10"] / 4
+
+
+def test_choosing_the_epoch_on_validation_flatters_it():
+    """8.5: the chosen epoch scores higher on the validation set that chose it than on the test set,
+    and less so with a larger validation set."""
+    _, output, _ = demo_run("8.5")
+    gaps = {}
+    for line in output.splitlines():
+        if line.startswith("validation sets of "):
+            size = int(line.split()[3].rstrip(":"))
+            val, test = (float(part.split()[0]) for part in line.split("scores ")[1].split(", ")[:2])
+            gap = float(line.split("optimistic by ")[1].split()[0])
+            assert val >= test and gap > 0, line
+            gaps[size] = gap
+    assert gaps[50] > gaps[200] > 0
+
+
+def test_the_initialisation_must_match_the_activation():
+    """8.6: Xavier keeps tanh's gradients, He keeps ReLU's; Xavier with ReLU shrinks everything."""
+    _, output, _ = demo_run("8.6")
+    runs = {}
+    for line in output.splitlines():
+        label, _, rest = line.partition(": layer 1 ")
+        if rest and "," in label:
+            first = float(rest.split(",")[0])
+            last = float(rest.split("layer 50 ")[1].split(",")[0])
+            runs[" ".join(label.split())] = (first, last, float(rest.rsplit(" ", 1)[1]))
+    assert runs["tanh, default"][0] < 1e-9 and runs["ReLU, default"][0] < 1e-9
+    for kept in ("tanh, Xavier", "ReLU, He"):
+        first, last, _ = runs[kept]
+        assert 0.1 < first / last < 10, (kept, runs[kept])
+    assert runs["ReLU, Xavier"][2] < 1e-6 < runs["ReLU, He"][2]
