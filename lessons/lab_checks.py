@@ -56,6 +56,7 @@ import contextlib
 import io
 import linecache
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -471,6 +472,10 @@ def _choice(ctx: _Context, name: str, number: int, choices: tuple[str, ...]) -> 
     if value is None or value == "":
         raise CheckFailed(E_UNANSWERED, number=str(number), name=name)
     answer = str(value).strip().strip("()\"'. ").lower()
+    # An answer copied with its option's text ("b: its steps are tiny") is that option.
+    copied = re.match(r"([a-z]+)\s*[:.)]", answer)
+    if answer not in choices and copied and copied.group(1) in choices:
+        answer = copied.group(1)
     if answer not in choices:
         raise CheckFailed(E_NOT_A_CHOICE, name=name, answer=_text(value, 40), choices=", ".join(choices))
     return answer

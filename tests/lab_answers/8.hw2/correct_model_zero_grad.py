@@ -1,4 +1,4 @@
-# Correct: model.zero_grad(); best_lr read from the run.
+# Correct: model.zero_grad(); best_lr read from the run; the answer copied with its option's text.
 import torch
 import torch.nn.functional as F
 
@@ -57,4 +57,4 @@ best_lr = lrs[-1]
 # d: it overshoots the minimum and bounces back and forth
 # e: it does move: its loss fell by 10% or more
 # lr=1e-5 moves each weight by about 1e-5 per step: tiny steps.
-why_smallest = "b"
+why_smallest = "b: its steps are tiny and add up to almost no change"
