@@ -109,6 +109,14 @@ def test_hw1_unreduced_mse_fails_at_the_learners_line():
     assert status == "error" and verdict is None and "mine.item()" in "\n".join(error["traceback"])
 
 
+def test_hw1_accepts_a_python_float_and_float64():
+    """The starter's own comparison must not be stricter than the check."""
+    code = variant("8.hw1", (MSE, "return float(((pred - target) ** 2).mean())"),
+                   (CE, "return (torch.logsumexp(logits.double(), dim=1) - true_logit).mean()"))
+    status, verdict, events = run("8.hw1", code)
+    assert status == "ok" and verdict["passed"], [e for e in events if e["event"] == "error"]
+
+
 def test_hw1_accepts_log_softmax():
     code = variant("8.hw1", (CE, f"return -torch.log_softmax(logits, dim=1)[{ROWS}].mean()"))
     assert run("8.hw1", code)[1]["passed"]
