@@ -86,6 +86,8 @@ H_ABS = N_("Yours is the mean absolute error: square the differences.")
 H_SIGN = N_("Yours has the wrong sign: the loss is minus the log-probability.")
 H_OVERFLOW = N_("The true class's probability rounded to 0 and log(0) is -inf: compute -log softmax as "
                 "torch.logsumexp(z) - z[y], or use torch.log_softmax.")
+H_CLASSES = N_("Yours is too small by a factor of the number of classes: add up over the classes (only the true "
+                "class counts), then take the mean over the batch.")
 H_TWICE = N_("That is the cross entropy of softmax(logits): softmax was applied twice. The logits go in as they are.")
 OK_MSE = N_("my_mse matches F.mse_loss on {count} inputs, a single example among them.")
 OK_CE = N_("my_cross_entropy matches F.cross_entropy on {count} inputs, logits in the hundreds among them.")
@@ -410,6 +412,8 @@ def _ce_hint(mine: float, expected: float, logits, labels) -> str | None:
         return H_SUM
     if _close(mine, -expected):
         return H_SIGN
+    if _close(mine * logits.shape[1], expected):
+        return H_CLASSES
     twice = float(_ORIGINALS["cross_entropy"](torch.softmax(logits, dim=1), labels))
     if _close(mine, twice):
         return H_TWICE
