@@ -184,8 +184,8 @@ E_DATA_SHAPE = N_("X_train should be a tensor of shape (examples, 100), not {sha
 E_LABELS = N_("Your training labels no longer follow the hidden rule ({wrong} of {count} differ): the lab "
               "measures how well a rule is learned, so train on true labels.")
 E_MODEL = N_("model should map a batch of shape (n, 100) to logits of shape (n, 2); it gave {shape}.")
-E_FLOOR = N_("Training accuracy is {train}, below the floor of {floor}: the model no longer learns the training "
-             "set (too little training, or too much weight decay?).")
+E_FLOOR = N_("Training accuracy is {train}, below the floor of {floor}: the model does not even fit its training "
+             "set (too small a model, too little training, or too much weight decay?).")
 E_VAL = N_("Validation accuracy {val} on {size} fresh examples (training accuracy {train}): below {floor}, so the "
            "model has not learned the rule well enough to use it on examples it never saw. More training data is "
            "the surest cure; change one thing at a time.")
