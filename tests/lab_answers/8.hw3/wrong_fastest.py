@@ -1,0 +1,73 @@
+# Wrong: Adam is not the fastest at the default rates.
+# expect: does not match your run
+import torch
+import torch.nn.functional as F
+
+lr_sgd = 0.1
+lr_adam = 0.01
+lr_adamw = 0.01
+weight_decay = 0.01
+threshold = 0.05
+max_steps = 300
+
+# Toy regression data: a noisy sine wave.
+torch.manual_seed(0)
+X = torch.linspace(-3, 3, 64).unsqueeze(1)
+y = torch.sin(X) + 0.1 * torch.randn_like(X)
+
+
+def make_model():
+    # The same seed gives every optimizer the same starting weights.
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(1, 32),
+        torch.nn.Tanh(),
+        torch.nn.Linear(32, 1),
+    )
+
+
+def make_optimizer(name, params):
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr_sgd)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr_adam)
+    return torch.optim.AdamW(
+        params, lr=lr_adamw, weight_decay=weight_decay
+    )
+
+
+def steps_to_threshold(losses, threshold):
+    for index, value in enumerate(losses):
+        if value < threshold:
+            return index + 1
+    return None
+
+
+for name in ["sgd", "adam", "adamw"]:
+    model = make_model()
+    optimizer = make_optimizer(name, model.parameters())
+    losses = []
+    for step in range(max_steps):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(X), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        chart.add(name, step, losses[-1])
+    reached = steps_to_threshold(losses, threshold)
+    verdict = reached if reached is not None else "not reached"
+    print(f"{name}: steps to loss < {threshold}: {verdict}, "
+          f"final loss={losses[-1]:.4f}")
+
+# Question 1: which optimizer got below the threshold first?
+# Answer "sgd", "adam", "adamw", or "none" if none did.
+# With the default rates: SGD 49 steps, Adam and AdamW 72 each.
+fastest = "adam"
+
+# Question 2: how do the step counts of Adam and AdamW compare?
+# Answer with one letter; 10% means 10% of Adam's steps.
+# a: AdamW needed more than 10% more steps than Adam
+# b: they are within 10% of each other
+# c: AdamW needed more than 10% fewer steps than Adam
+# d: at least one of the two never got below the threshold
+adam_vs_adamw = "b"
