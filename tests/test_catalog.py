@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lessons import catalog
-from lessons.catalog import LessonError, parse_lesson, translate_comments
+from lessons.course import catalog
+from lessons.course.catalog import LessonError, parse_lesson, translate_comments
 
 SOURCE = '''---
 id: "8.2"
@@ -128,7 +128,7 @@ def test_code_fits_an_80_column_terminal_in_both_languages():
     """72 cells: an 80-column screen minus the lesson's margins; CJK comments count double."""
     from rich.cells import cell_len
 
-    from lessons.i18n import translations
+    from lessons.course.i18n import translations
 
     too_long = []
     for lesson in catalog.load_all():

@@ -12,9 +12,9 @@ import functools
 
 import pytest
 
-from lessons import catalog
-from lessons.i18n import translations
-from lessons.runner import run_lesson
+from lessons.course import catalog
+from lessons.course.i18n import translations
+from lessons.demos.runner import run_lesson
 
 WITH_DEMOS = [lesson.id for lesson in catalog.load_all() if lesson.demos]
 

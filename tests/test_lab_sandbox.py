@@ -13,9 +13,9 @@ import time
 import pytest
 
 from lessons import labs
-from lessons.lab_checks import localize
-from lessons.lab_sandbox import LIMITS_ENV, Limits, run_sandboxed
-from lessons.worker_client import DemoWorker
+from lessons.labs.checks import localize
+from lessons.labs.sandbox import LIMITS_ENV, Limits, run_sandboxed
+from lessons.worker.client import DemoWorker
 from tests.processes import wait_gone
 
 TIGHT = Limits(cpu=1, wall=20, memory_mb=400, max_lines=50)

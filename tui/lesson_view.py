@@ -14,7 +14,7 @@ from textual.cache import LRUCache
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from lessons.catalog import Block, Gettext, Lesson
+from lessons.course.catalog import Block, Gettext, Lesson
 from tui.render import localized_renderable
 
 #: Rendered blocks kept: a whole chapter in both languages at two widths.

@@ -49,8 +49,8 @@ from typing import Any, Union
 
 from rich.cells import cell_len, set_cell_size
 
-from lessons.chartdata import PanelData, Series, SeriesReadout, to_float
-from lessons.i18n import N_
+from lessons.charts.data import PanelData, Series, SeriesReadout, to_float
+from lessons.course.i18n import N_
 
 __all__ = [
     "PALETTE", "PREVIOUS_COLOR", "GLYPHS", "PREVIOUS_GLYPH", "KEY_GLYPH",

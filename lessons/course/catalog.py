@@ -231,7 +231,14 @@ def _blocks(body: str, offset: int, origin: str) -> Iterator[Block]:
 
 
 def lesson_path(lesson_id: str):
-    return resources.files("lessons") / "content" / f"{lesson_id}.md"
+    return resources.files(__package__) / "content" / f"{lesson_id}.md"
+
+
+@functools.cache
+def glossary_entries() -> tuple[dict, ...]:
+    """The glossary's term pairs (glossary.yaml beside the lessons), in file order."""
+    path = resources.files(__package__) / "glossary.yaml"
+    return tuple(yaml.safe_load(path.read_text(encoding="utf-8")) or ())
 
 
 @functools.cache

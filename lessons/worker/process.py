@@ -7,10 +7,10 @@ and then runs lessons on request, one JSON command per stdin line:
     {"cmd": "run", "id": RUN_ID, "source": "<lesson markdown>", ...}   (previews, tests)
     {"cmd": "lab", "id": RUN_ID, "lab": "8.hw1", "code": "...", "check": true}
 
-A lab's code runs in a child of the worker, with limits (lessons/lab_sandbox.py);
+A lab's code runs in a child of the worker, with limits (lessons/labs/sandbox.py);
 its events, a `check` event among them, come back the same way.
 
-Every event of a run (see lessons.runner) goes to stdout as one JSON line,
+Every event of a run (see lessons.demos.runner) goes to stdout as one JSON line,
 tagged with "id". SIGINT stops the current run (status "stopped"); the worker
 stays warm for the next. EOF on stdin ends the worker.
 
@@ -29,7 +29,8 @@ import threading
 from typing import IO, Any
 
 # Neither imports torch: main() does, after the test hook that fails the start.
-from lessons import catalog, runner
+from lessons.course import catalog
+from lessons.demos import runner
 
 #: Set by the client: the worker exits if its parent is no longer this pid.
 PARENT_ENV = "GRADTOUR_WORKER_PARENT"
@@ -157,7 +158,8 @@ def _handle(raw: bytes, events: Channel) -> None:
 
 
 def _handle_lab(command: dict, run_id: Any, events: Channel) -> None:
-    from lessons import lab_sandbox, labs
+    from lessons.labs import sandbox as lab_sandbox
+    from lessons import labs
 
     def emit(event: dict) -> None:
         events.send({**event, "id": run_id})
@@ -171,6 +173,3 @@ def _handle_lab(command: dict, run_id: Any, events: Channel) -> None:
     lab_sandbox.run_sandboxed(lab_id, command["code"], emit, check=bool(command.get("check", True)),
                               close_fds=(events.fileno(),))
 
-
-if __name__ == "__main__":
-    sys.exit(main())
