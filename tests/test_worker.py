@@ -11,7 +11,7 @@ import time
 import pytest
 import pytest_asyncio
 
-from lessons.worker.process import FAIL_ENV
+from lessons.worker import FAIL_ENV
 from lessons.worker.client import DemoWorker
 from tests.demo_sources import FOREVER, STUBBORN, TRAINING
 from tests.processes import gone, wait_gone

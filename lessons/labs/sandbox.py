@@ -50,6 +50,7 @@ from typing import Any
 from lessons.labs import checks as lab_checks
 from lessons import labs
 from lessons.demos import runner
+from lessons.demos.channel import Channel
 from lessons.course.catalog import Block, Lesson
 from lessons.course.i18n import N_
 
@@ -285,8 +286,6 @@ def _child(lab_id: str, code: str, check: bool, limits: Limits, write_fd: int, c
         if devnull != 0:
             os.dup2(devnull, 0)
             os.close(devnull)
-        from lessons.worker.process import Channel
-
         channel = Channel(os.fdopen(write_fd, "w", encoding="utf-8"))
         trouble = _Trouble
         _apply_limits(limits)

@@ -28,7 +28,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from lessons.course.i18n import N_
-from lessons.worker.process import FAIL_ENV, PARENT_ENV
+from lessons.worker import FAIL_ENV, PARENT_ENV
 
 __all__ = ["DemoWorker", "FAIL_ENV", "STOP_GRACE"]
 

@@ -26,18 +26,16 @@ import os
 import signal
 import sys
 import threading
-from typing import IO, Any
+from typing import Any
 
-# Neither imports torch: main() does, after the test hook that fails the start.
+# None of these imports torch: main() does, after the test hook that fails the start.
 from lessons.course import catalog
 from lessons.demos import runner
+from lessons.demos.channel import Channel
+from lessons.worker import FAIL_ENV, PARENT_ENV
 
-#: Set by the client: the worker exits if its parent is no longer this pid.
-PARENT_ENV = "GRADTOUR_WORKER_PARENT"
 #: How much nicer than the UI the worker is (see _yield_to_the_ui).
 NICE = 5
-#: Test hook: a non-empty value makes the worker fail before importing torch.
-FAIL_ENV = "GRADTOUR_WORKER_FAIL"
 
 _PR_SET_PDEATHSIG = 1
 
@@ -81,23 +79,6 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(1)
-
-
-class Channel:
-    """The event stream: whole JSON lines, from any thread."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def fileno(self) -> int:
-        return self._stream.fileno()
-
-    def send(self, event: dict) -> None:
-        line = json.dumps(event, allow_nan=False) + "\n"
-        with self._lock:
-            self._stream.write(line)
-            self._stream.flush()
 
 
 def _ignore_sigint(signum: int, frame: Any) -> None:
