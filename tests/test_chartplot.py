@@ -1,4 +1,4 @@
-"""lessons.charts.plot: every value a demo can produce draws, at every size, laid out by cells."""
+"""lessons.charts: every value a demo can produce draws, at every size, laid out by cells."""
 
 from __future__ import annotations
 

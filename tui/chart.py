@@ -3,8 +3,8 @@
 Why our own widget rather than textual-plotext: that wrapper needs plotext<6
 and lets plotext place titles and labels by `len()`, which breaks Chinese
 captions (two cells per character) at 80 columns. Here plotext draws only the
-plot area (`lessons.charts.plot.render_canvas`), and every caption is laid out
-by cells (`lessons.charts.plot.captions`).
+plot area (`lessons.charts.render_canvas`), and every caption is laid out
+by cells (`lessons.charts.captions`).
 
 The widget reads a `PanelData` that the app keeps feeding (`ChartData.apply`);
 it never copies it. Points may arrive hundreds of times a second, so
