@@ -1,6 +1,6 @@
 """The five homework labs: what a learner starts from, hints, solution, limits.
 
-A lab is a homework page (`lessons/course/content/8.hwN.md`) whose starting code is
+A lab is a homework page (`lessons/labs/pages/8.hwN.md`) whose starting code is
 a ```` ```python lab ```` block, followed by ```` ```hint ```` blocks and one
 ```` ```python solution ```` block (FORMAT.md). The page is the single source:
 the starter the learner edits is that block's text (comments in the learner's
