@@ -50,11 +50,12 @@ def tree_copy(tmp_path):
     ("lessons/charts/data.py", "from tui import state", "tui is above lessons"),
     ("lessons/course/i18n.py", "def f():\n    from lessons.worker import client",
      "the course and the charts load without"),
+    ("lessons/demos/params.py", "def f():\n    from lessons.demos import runner", "what the UI process uses"),
     ("lessons/labs/registry.py", "from lessons.worker import process", "inside lessons: worker > labs"),
     ("lessons/worker/client.py", "from lessons.worker.process import NICE", "the worker's client and process"),
     ("lessons/labs/workspace.py", "from lessons.labs import headless", "no import cycles in lessons"),
-], ids=["textual-in-lessons", "torch-in-tui", "tui-in-lessons", "worker-in-course", "layers-in-lessons",
-        "client-imports-process", "cycle"])
+], ids=["textual-in-lessons", "torch-in-tui", "tui-in-lessons", "worker-in-course", "torch-on-the-ui-side",
+        "layers-in-lessons", "client-imports-process", "cycle"])
 def test_a_forbidden_import_breaks_its_contract(tree_copy, module, statement, broken):
     path = tree_copy / module
     path.write_text(path.read_text(encoding="utf-8") + "\n\n" + statement + "\n", encoding="utf-8")
