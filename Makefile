@@ -11,7 +11,7 @@ PYBABEL := $(VENV)/bin/pybabel
 TORCH  ?= torch==2.13.0
 ZH     := locales/zh_CN/LC_MESSAGES
 
-.PHONY: setup run test test-slow bench extract update compile catalogs clean
+.PHONY: setup run test test-slow lint bench extract update compile catalogs clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,11 @@ test: setup
 
 test-slow: setup
 	$(PY) -m pytest -q -m slow
+
+# The package layering: import-linter contracts in pyproject.toml
+# (docs/ARCHITECTURE.md). `make test` checks them too (tests/test_layering.py).
+lint: setup
+	$(VENV)/bin/lint-imports
 
 # Performance figures of issue 6, measured in a real pty against baselines
 # taken in the same run; writes bench/RESULTS.md (takes a few minutes).

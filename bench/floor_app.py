@@ -16,7 +16,7 @@ from rich.markdown import Markdown
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-LESSON = Path(__file__).resolve().parent.parent / "lessons" / "content" / "8.1.md"
+LESSON = Path(__file__).resolve().parent.parent / "lessons" / "course" / "content" / "8.1.md"
 #: Source lines drawn: more than a 40-row screen shows.
 FIRST_SCREEN = 60
 

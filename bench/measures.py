@@ -23,10 +23,10 @@ from pathlib import Path
 from bench import procs
 from bench.bare_app import LINE as BARE_LINE
 from bench.screen import Capture, drawn, first_response, press, row, settle, showing, wait_until
-from lessons import catalog
-from lessons.export import export_script
-from lessons.i18n import translations
-from lessons.params import defaults
+from lessons.course import catalog
+from lessons.demos.export import export_script
+from lessons.course.i18n import translations
+from lessons.demos.params import defaults
 from tests.terminal import Terminal, gradtour_argv
 
 HERE = Path(__file__).resolve().parent

@@ -214,7 +214,7 @@ def render(samples: Samples, settings: Settings, *, command: str, load_before: t
 
 
 def _lesson_order(lesson: str) -> int:
-    from lessons.catalog import LESSON_IDS
+    from lessons.course.catalog import LESSON_IDS
 
     return LESSON_IDS.index(lesson) if lesson in LESSON_IDS else len(LESSON_IDS)
 

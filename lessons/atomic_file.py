@@ -1,7 +1,7 @@
 """Replacing a file so that no reader, crash or full disk ever sees half of it.
 
 Shared by the learner's saved state (tui/state.py) and the labs' files
-(lessons/lab_workspace.py), which another editor or `gradtour check` may be
+(lessons/labs/workspace.py), which another editor or `gradtour check` may be
 reading at the same moment.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lessons import i18n
+from lessons.course import i18n
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Small lesson sources for the runner, worker, export and headless tests.
 
-Built here rather than read from lessons/content, so these tests pin down the
+Built here rather than read from lessons/course/content, so these tests pin down the
 machinery and not the current wording of a lesson.
 """
 
@@ -10,7 +10,7 @@ import textwrap
 
 import yaml
 
-from lessons.catalog import Lesson, parse_lesson
+from lessons.course.catalog import Lesson, parse_lesson
 
 LOSS_CHART = {"loss": {"title": "Loss", "x": "step", "y": "loss"}}
 

@@ -74,7 +74,8 @@ def nudged(seed: int, rel: float = 1e-6) -> Iterator[None]:
 
 def run_output(lesson_id: str, *, seed: int | None = None, threads: int = 1, device: str = "cpu") -> str:
     """The lesson's printed output, its random tensors nudged with `seed` (None: not nudged)."""
-    from lessons import catalog, runner
+    from lessons.course import catalog
+    from lessons.demos import runner
 
     events: list[dict] = []
     with _threads(threads), nudged(seed) if seed is not None else contextlib.nullcontext():
@@ -88,7 +89,7 @@ def run_output(lesson_id: str, *, seed: int | None = None, threads: int = 1, dev
 @contextlib.contextmanager
 def _threads(count: int) -> Iterator[None]:
     """torch's intra-op threads for this run: the runner pins 1 on every start."""
-    from lessons import runner
+    from lessons.demos import runner
 
     original = runner.import_torch
 

@@ -6,7 +6,7 @@ import json
 
 from textual.widgets import Input, OptionList
 
-from lessons import catalog
+from lessons.course import catalog
 from tests.helpers import CJK
 from tui.app import GradTour
 from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog

@@ -138,7 +138,7 @@ async def test_export_writes_a_script_that_prints_the_same(tmp_path, monkeypatch
 
 async def test_a_failing_demo_is_reported_and_the_next_run_works():
     """A demo that raises: its line and message are shown, the app lives, the next run works."""
-    from lessons import catalog
+    from lessons.course import catalog
 
     source = catalog.lesson_path("8.2").read_text(encoding="utf-8").replace(
         "import torch\n", "import torch\nraise RuntimeError('boom in the demo')\n", 1)
@@ -160,7 +160,7 @@ async def test_a_runs_late_callbacks_after_the_app_closed_draw_nothing_and_raise
     had popped the screens at exit, and LookupError("no lesson screen") ended
     the test run with a traceback. A demo cancelled at exit reaches the same
     code through `_finish`."""
-    from lessons import catalog
+    from lessons.course import catalog
 
     app = make_app(lesson="8.2")
     async with app.run_test(size=(100, 40)):

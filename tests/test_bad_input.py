@@ -22,8 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lessons import catalog, labs, params
-from lessons.i18n import translations
+from lessons.course import catalog
+from lessons import labs
+from lessons.demos import params
+from lessons.course.i18n import translations
 from tui import cli
 
 LESSONS_WITH_PARAMS = [lesson for lesson in catalog.load_all() if lesson.params]
@@ -115,7 +117,7 @@ class Stubs:
 
     @staticmethod
     def resolve_device(name: str) -> str:
-        from lessons import runner
+        from lessons.demos import runner
 
         if name not in ("auto", "cpu"):
             raise runner.DeviceError(runner.E_NO_DEVICE, device=name)
@@ -124,7 +126,8 @@ class Stubs:
 
 @pytest.fixture
 def stubs(monkeypatch, tmp_path):
-    from lessons import lab_sandbox, runner
+    from lessons.labs import sandbox as lab_sandbox
+    from lessons.demos import runner
     from tui import serve
 
     fake = Stubs()
@@ -256,7 +259,8 @@ CORNER_MEMORY_MB = 1500
 
 CORNER = """
 import json, resource, sys, time
-from lessons import catalog, params, runner
+from lessons.course import catalog
+from lessons.demos import params, runner
 lesson = catalog.load(sys.argv[1])
 values = json.loads(sys.argv[2])
 status = runner.run_lesson(lesson, values, "cpu", lambda event: None)

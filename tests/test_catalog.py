@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lessons import catalog
-from lessons.catalog import LessonError, parse_lesson, translate_comments
+from lessons.course import catalog
+from lessons.course.catalog import LessonError, parse_lesson, translate_comments
 
 SOURCE = '''---
 id: "8.2"
@@ -128,7 +128,7 @@ def test_code_fits_an_80_column_terminal_in_both_languages():
     """72 cells: an 80-column screen minus the lesson's margins; CJK comments count double."""
     from rich.cells import cell_len
 
-    from lessons.i18n import translations
+    from lessons.course.i18n import translations
 
     too_long = []
     for lesson in catalog.load_all():
@@ -140,3 +140,17 @@ def test_code_fits_an_80_column_terminal_in_both_languages():
                     if cell_len(line) > 72:
                         too_long.append(f"{lesson.id} {lang}: {line.strip()[:50]}")
     assert not too_long, "\n".join(too_long)
+
+
+def test_the_lesson_ids_are_the_fixed_ones_in_chapter_order():
+    # The labs' ids come from their pages' file names (lessons/labs/pages/).
+    assert catalog.LESSON_IDS == ("8.1", "8.2", "8.3", "8.4", "8.5", "8.6", "8.summary",
+                                  "8.hw1", "8.hw2", "8.hw3", "8.hw4", "8.hw5")
+
+
+def test_a_new_lab_page_is_a_lesson_in_number_order(tmp_path, monkeypatch):
+    for name in ("8.hw2.md", "8.hw10.md", "8.hw1.md", "notes.md", "8.hw01.md", "8.hw3.md.orig"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    monkeypatch.setattr(catalog, "_LAB_PAGES", tmp_path)
+    assert catalog._lab_ids() == ("8.hw1", "8.hw2", "8.hw10")
+    assert catalog.lesson_path("8.hw10") == tmp_path / "8.hw10.md"

@@ -12,8 +12,8 @@ from textual.containers import Container
 from textual.widgets import Static
 
 from tests.chart_samples import ZH_SPEC, zh, zh_ui
-from lessons import chartplot
-from lessons.chartdata import ChartData
+from lessons import charts
+from lessons.charts.data import ChartData
 from tui.chart import CSS_PATH, REDRAW_INTERVAL, ChartPanel
 
 
@@ -50,13 +50,13 @@ def lines_of(panel: ChartPanel) -> list[str]:
 
 def count_canvas_renders(monkeypatch) -> list[tuple[int, int]]:
     calls: list[tuple[int, int]] = []
-    real = chartplot.render_canvas
+    real = charts.render_canvas
 
     def counting(spec, panel, width, height, **kwargs):
         calls.append((width, height))
         return real(spec, panel, width, height, **kwargs)
 
-    monkeypatch.setattr(chartplot, "render_canvas", counting)
+    monkeypatch.setattr(charts, "render_canvas", counting)
     return calls
 
 
@@ -103,7 +103,7 @@ async def test_redraws_are_throttled_however_many_points_arrive(monkeypatch):
         assert step > 1000
         # At most one redraw per interval (plus the trailing one), yet it kept up.
         assert 2 <= len(calls) <= elapsed / REDRAW_INTERVAL + 3
-        assert f"last {chartplot.format_number(math.exp(-(step - 1) / 15))}" in "\n".join(lines_of(panel))
+        assert f"last {charts.format_number(math.exp(-(step - 1) / 15))}" in "\n".join(lines_of(panel))
 
 
 async def test_language_switch_redraws_captions_but_not_the_canvas(monkeypatch):

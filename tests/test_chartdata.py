@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from lessons.chartdata import ChartData, PanelData, Series, to_float
+from lessons.charts.data import ChartData, PanelData, Series, to_float
 
 
 def points(series, xs, ys, panel="loss"):

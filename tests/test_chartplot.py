@@ -1,4 +1,4 @@
-"""lessons.chartplot: every value a demo can produce draws, at every size, laid out by cells."""
+"""lessons.charts: every value a demo can produce draws, at every size, laid out by cells."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from tests.chart_samples import ZH_SPEC, zh, zh_ui
-from lessons import chartplot
-from lessons.chartdata import ChartData, PanelData
-from lessons.chartplot import (
+from lessons import charts
+from lessons.charts.data import ChartData, PanelData
+from lessons.charts import (
     GLYPHS, PALETTE, PREVIOUS_COLOR, captions, crop, format_number, format_tick, legend_keys, plain,
     render_canvas, render_panel_text,
 )
@@ -143,7 +143,7 @@ def test_plain_canvas_has_no_escape_codes_and_tells_series_apart_by_glyph():
     previous = panel_with(("a", [0, 1, 2], [2.0, 2.0, 2.0]))
     canvas = render_canvas(LINEAR, current, 60, 12, previous=previous, color=False)
     assert "\x1b" not in canvas
-    assert GLYPHS[0] in canvas and GLYPHS[1] in canvas and chartplot.PREVIOUS_GLYPH in canvas
+    assert GLYPHS[0] in canvas and GLYPHS[1] in canvas and charts.PREVIOUS_GLYPH in canvas
 
 
 def test_declared_series_keep_their_colour_whatever_arrives_first():
@@ -539,7 +539,7 @@ def test_no_keys_line_for_a_single_series_or_bars():
 
 def arranged(height: int, width: int = 40, panel: PanelData | None = None, spec=LOG):
     caps = captions(spec, panel if panel is not None else lr_sweep(), width)
-    return caps, chartplot.arrange(caps, width, height)
+    return caps, charts.arrange(caps, width, height)
 
 
 @pytest.mark.parametrize("height", range(0, 30))
@@ -547,7 +547,7 @@ def test_arrangement_fills_the_height_and_never_cuts_the_canvas(height):
     caps, plan = arranged(height)
     used = len(plan.above) + plan.canvas_height + len(plan.below)
     assert used <= height
-    assert plan.canvas_height == 0 or plan.canvas_height >= chartplot.MIN_CANVAS_HEIGHT
+    assert plan.canvas_height == 0 or plan.canvas_height >= charts.MIN_CANVAS_HEIGHT
     if plan.canvas_height:
         assert used == height
         # Two or more series: the keys line always comes with the plot.
@@ -569,7 +569,7 @@ def test_captions_give_way_to_the_canvas_in_order():
     assert (plan.above, plan.canvas_height) == ((caps.title,), 5)
     assert plan.below == (caps.keys, caps.readout[0])
     caps, plan = arranged(11)
-    assert plan.canvas_height == chartplot.ROOMY_CANVAS_HEIGHT
+    assert plan.canvas_height == charts.ROOMY_CANVAS_HEIGHT
     caps, plan = arranged(40)
     assert plan.below == caps.legend + caps.readout
     assert plan.canvas_height == 40 - 1 - len(caps.legend) - len(caps.readout)

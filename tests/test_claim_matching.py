@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lessons.catalog import LessonError, parse_lesson
-from lessons.claims import ClaimError, parse_claim
+from lessons.course.catalog import LessonError, parse_lesson
+from lessons.course.claims import ClaimError, parse_claim
 from tui.i18n import set_language
 from tui.run_marks import Mark, annotate, marks_for_run
 

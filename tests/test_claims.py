@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from lessons import catalog
-from lessons.i18n import translations
-from lessons.runner import run_lesson
+from lessons.course import catalog
+from lessons.course.i18n import translations
+from lessons.demos.runner import run_lesson
 from tests.perturb import run_output
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lessons import catalog
+from lessons.course import catalog
 from tests.helpers import CJK, ESCAPE, chinese_ratio, gradtour
 from tui import __version__
 

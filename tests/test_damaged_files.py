@@ -26,7 +26,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from hypothesis import strategies as st
 
-from lessons import catalog, i18n
+from lessons.course import catalog, i18n
 from tests.pty_helpers import EXIT, SCREEN, flat, launch, saved_state  # noqa: F401  (launch is a fixture)
 from tests.test_app import make_app
 from tui.state import STALE_TEMP, State, load_state, save_state, state_path

@@ -17,8 +17,8 @@ import signal
 
 import pytest
 
-from lessons import catalog
-from lessons.worker_client import E_WORKER_DIED, E_WORKER_FAILED, STOP_GRACE
+from lessons.course import catalog
+from lessons.worker.client import E_WORKER_DIED, E_WORKER_FAILED, STOP_GRACE
 from tests.helpers import CJK, wait_until
 from tests.test_app import make_app
 from tests.test_app_demos import LONG, console_text, status

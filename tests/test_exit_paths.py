@@ -118,7 +118,7 @@ def test_every_way_out_at_every_moment_of_start_up(launch, how, moment, round_):
 
 
 def checking(term: Terminal, tree: dict[int, str]) -> bool:
-    """The lab's code runs: the worker has a child of its own (lessons/lab_sandbox.py)."""
+    """The lab's code runs: the worker has a child of its own (lessons/labs/sandbox.py)."""
     worker = worker_pid(tree)
     return worker is not None and any(_parent(pid) == worker for pid in tree)
 

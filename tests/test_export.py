@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from lessons import catalog, runner
-from lessons.catalog import parse_lesson
-from lessons.export import export_script
+from lessons.course import catalog
+from lessons.demos import runner
+from lessons.course.catalog import parse_lesson
+from lessons.demos.export import export_script
 from tests.demo_sources import STEPS, TRAINING, lesson
 
 pytest.importorskip("torch")

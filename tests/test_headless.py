@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from lessons import catalog, params
-from lessons.headless import run_command
+from lessons.course import catalog
+from lessons.demos import params
+from lessons.demos.headless import run_command
 from tests.demo_sources import FOREVER, STEPS, TRAINING, lesson
 
 torch = pytest.importorskip("torch")

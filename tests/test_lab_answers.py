@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from lessons import labs
-from lessons.lab_checks import localize
-from lessons.lab_sandbox import run_in_process
+from lessons.labs.checks import localize
+from lessons.labs.sandbox import run_in_process
 
 ANSWERS = Path(__file__).parent / "lab_answers"
 FILES = sorted(ANSWERS.glob("8.hw*/*.py"))

@@ -10,7 +10,9 @@ import json
 
 from textual.widgets import OptionList
 
-from lessons import catalog, lab_workspace, labs
+from lessons.course import catalog
+from lessons.labs import workspace as lab_workspace
+from lessons import labs
 from tests.helpers import CJK, wait_until
 from tests.test_app import make_app, visible_text
 from tui.dialogs import ContentsDialog
@@ -22,7 +24,7 @@ LONG = 90  # seconds: the first check waits for torch to import
 
 
 def said(app) -> str:
-    from lessons.lab_checks import localize
+    from lessons.labs.checks import localize
     from tui.i18n import _
 
     panel = app.labs.panel
@@ -115,7 +117,7 @@ async def test_check_fail_then_pass_then_solution_and_contents_tick(monkeypatch,
 
 
 def localize_detail(app) -> str:
-    from lessons.lab_checks import localize
+    from lessons.labs.checks import localize
     from tui.i18n import _
 
     detail = app.labs.panel.said.detail

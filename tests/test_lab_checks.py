@@ -1,7 +1,7 @@
 """Each lab's check passes the reference solution and fails typical wrong ones,
 with a message that names what broke.
 
-The checks run in this process (lessons.lab_sandbox.run_in_process, no
+The checks run in this process (lessons.labs.sandbox.run_in_process, no
 limits): the sandbox is tested in test_lab_sandbox.py. Variants shorten the
 training where the failure they pin down comes before the numbers that need
 a full run, to keep the suite fast.
@@ -13,9 +13,10 @@ import re
 
 import pytest
 
-from lessons import lab_checks, labs
-from lessons.lab_checks import localize
-from lessons.lab_sandbox import run_in_process
+from lessons.labs import checks as lab_checks
+from lessons import labs
+from lessons.labs.checks import localize
+from lessons.labs.sandbox import run_in_process
 
 
 def run(lab_id: str, code: str) -> tuple[str, dict | None, list[dict]]:
@@ -299,7 +300,7 @@ def test_an_exception_inside_a_checked_function_points_at_the_learners_line():
     assert status == "error" and verdict is None
     line = code.splitlines().index("    return pred.no_such_method()") + 1
     assert error["line"] == line and 'File "8.hw1.py"' in "\n".join(error["traceback"])
-    assert "lab_checks" not in "\n".join(error["traceback"])
+    assert "checks.py" not in "\n".join(error["traceback"])
 
 
 def test_a_syntax_error_names_the_line():
@@ -312,6 +313,6 @@ def test_a_syntax_error_names_the_line():
 
 
 def test_a_missing_optimizer_reads_none():
-    from lessons.lab_checks import _class_name
+    from lessons.labs.checks import _class_name
 
     assert _class_name(None) == "None" and _class_name(3) == "int"

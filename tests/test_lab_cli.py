@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lessons import lab_workspace, labs
+from lessons.labs import workspace as lab_workspace
+from lessons import labs
 from tests.helpers import CJK, gradtour
 
 

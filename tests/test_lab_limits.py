@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from lessons.lab_sandbox import Limits, run_sandboxed
+from lessons.labs.sandbox import Limits, run_sandboxed
 
 FLOOD = "for i in range(10 ** 6):\n    print(i, 'flood')\n"
 
@@ -31,7 +31,7 @@ def test_a_million_lines_are_cut_and_the_run_ends():
 @pytest.mark.slow
 async def test_a_million_lines_in_the_app(tmp_path):
     """r on a lab whose code floods: the keys still work meanwhile, and so does the next run."""
-    from lessons import lab_workspace
+    from lessons.labs import workspace as lab_workspace
     from tests.helpers import wait_until
     from tests.test_app import make_app
     from tests.test_app_demos import LONG

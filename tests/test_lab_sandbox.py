@@ -13,9 +13,9 @@ import time
 import pytest
 
 from lessons import labs
-from lessons.lab_checks import localize
-from lessons.lab_sandbox import LIMITS_ENV, Limits, run_sandboxed
-from lessons.worker_client import DemoWorker
+from lessons.labs.checks import localize
+from lessons.labs.sandbox import LIMITS_ENV, Limits, run_sandboxed
+from lessons.worker.client import DemoWorker
 from tests.processes import wait_gone
 
 TIGHT = Limits(cpu=1, wall=20, memory_mb=400, max_lines=50)
@@ -43,7 +43,7 @@ def test_an_endless_loop_is_stopped_at_its_line_by_the_cpu_limit():
     error = the_error(events)
     assert status == "error" and error["kind"] == "limit"
     assert "1 s of CPU time" in localize(error, str) and error["line"] == 2
-    assert not any("lab_sandbox" in line for line in error["traceback"])
+    assert not any("sandbox.py" in line for line in error["traceback"])
     assert time.monotonic() - started < 15
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lessons.i18n import language_from_environment, normalize, usable_language
+from lessons.course.i18n import language_from_environment, normalize, usable_language
 from tui.cli import choose_language
 
 
@@ -47,7 +47,7 @@ def test_unknown_flag_language_falls_back_to_english(monkeypatch):
 
 
 def test_missing_catalog_falls_back_to_english_with_a_reason(monkeypatch, tmp_path):
-    from lessons import i18n
+    from lessons.course import i18n
 
     monkeypatch.setattr(i18n, "locale_dir", lambda: str(tmp_path))
     i18n.clear_cache()
@@ -60,7 +60,7 @@ def test_missing_catalog_falls_back_to_english_with_a_reason(monkeypatch, tmp_pa
     (b"\xde\x12\x04\x95garbage", "lessons.mo"),
 ])
 def test_damaged_catalog_falls_back_to_english(monkeypatch, tmp_path, content, reason):
-    from lessons import i18n
+    from lessons.course import i18n
 
     target = tmp_path / "zh_CN" / "LC_MESSAGES"
     target.mkdir(parents=True)
@@ -78,7 +78,7 @@ def test_catalog_for_another_language_is_refused(monkeypatch, tmp_path):
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
 
-    from lessons import i18n
+    from lessons.course import i18n
 
     target = tmp_path / "zh_CN" / "LC_MESSAGES"
     target.mkdir(parents=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markdown import Markdown
 
-from lessons import catalog
+from lessons.course import catalog
 from tests.test_app import make_app
 from tui.i18n import lesson_gettext
 from tui.lesson_view import BlockView, Rendered

@@ -20,7 +20,8 @@ import random
 import pytest
 from textual.widgets import Input, TextArea
 
-from lessons import catalog, labs
+from lessons.course import catalog
+from lessons import labs
 from tests.monkey import BURST, NEW_SESSION, PASTE, PTY_KEYS, Monkey, Script, burst_keys, key_event
 from tests.pty_helpers import EXIT, SCREEN, assert_no_process_left, launch, wait_for_worker  # noqa: F401
 from tests.terminal import KEYS

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from lessons import catalog
+from lessons.course import catalog
 from tests.helpers import CJK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,9 +60,11 @@ def test_the_wheel_carries_catalogs_lessons_glossary_and_stylesheets(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for domain in ("lessons", "tui"):
         assert f"locales/zh_CN/LC_MESSAGES/{domain}.mo" in names
-    for lesson_id in catalog.LESSON_IDS:
-        assert f"lessons/content/{lesson_id}.md" in names
-    assert "lessons/glossary.yaml" in names
+    for lesson_id in catalog.CHAPTER_IDS:
+        assert f"lessons/course/content/{lesson_id}.md" in names
+    for lesson_id in catalog.LESSON_IDS[len(catalog.CHAPTER_IDS):]:
+        assert f"lessons/labs/pages/{lesson_id}.md" in names
+    assert "lessons/course/glossary.yaml" in names
     stylesheets = {name for name in names if name.endswith(".tcss")}
     assert {f"tui/{path.name}" for path in (ROOT / "tui").glob("*.tcss")} <= stylesheets
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()

@@ -11,9 +11,9 @@ from babel.messages.extract import extract_from_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons import params
-from lessons.catalog import LessonError, parse_lesson
-from lessons.params import ParamError, ParamSpec, defaults, parse_value, substituted_code
+from lessons.demos import params
+from lessons.course.catalog import LessonError, parse_lesson
+from lessons.demos.params import ParamError, ParamSpec, defaults, parse_value, substituted_code
 from tests.demo_sources import lesson, lesson_source
 
 INT = ParamSpec("steps", "int", min=1, max=200)

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from lessons import runner
-from lessons.catalog import parse_lesson
+from lessons.demos import runner
+from lessons.course.catalog import parse_lesson
 from tests.demo_sources import STEPS, TRAINING, lesson
 
 torch = pytest.importorskip("torch")

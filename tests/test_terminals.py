@@ -8,7 +8,7 @@ import re
 import pytest
 from textual.color import Color
 
-from lessons import catalog
+from lessons.course import catalog
 from tests.helpers import CJK
 from tests.test_app import make_app, visible_text
 from tests.pty_helpers import SCREEN, launch  # noqa: F401  (a fixture)

@@ -102,6 +102,6 @@ def test_compiled_catalog_matches_its_source(domain):
 
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_catalog_declares_its_language(domain):
-    from lessons.i18n import translations
+    from lessons.course.i18n import translations
 
     assert translations("zh", domain).info()["language"].startswith("zh")

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from lessons.worker import FAIL_ENV
-from lessons.worker_client import DemoWorker
+from lessons.worker.client import DemoWorker
 from tests.demo_sources import FOREVER, STUBBORN, TRAINING
 from tests.processes import gone, wait_gone
 

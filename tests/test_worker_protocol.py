@@ -61,7 +61,7 @@ def test_the_worker_dies_with_its_parent_even_mid_run():
     parent = textwrap.dedent(
         f"""
         import asyncio
-        from lessons.worker_client import DemoWorker
+        from lessons.worker.client import DemoWorker
 
         async def main():
             worker = DemoWorker()

@@ -13,8 +13,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from lessons import catalog
-from lessons.i18n import LANGUAGES
+from lessons.course import catalog
+from lessons.course.i18n import LANGUAGES
 from tui import cjk_wrap, lab_panel, lifecycle, small_screen, themes
 from tui.demo_pane import DemoPane
 from tui.demo_runs import DemoRuns
@@ -231,7 +231,7 @@ class GradTour(LabActions, App):
         """While the learner reads, draw what they will likely ask for next:
         this lesson in the other language (`l`) and the next lesson (`→`).
         Both then come from the lesson view's cache (bench/FINDINGS.md)."""
-        from lessons.i18n import usable_language
+        from lessons.course.i18n import usable_language
 
         here = catalog.load(self.lesson_id)
         other = [code for code in LANGUAGES if code != current_language()][0]
@@ -289,7 +289,7 @@ class GradTour(LabActions, App):
         self._prefetch()
 
     def switch_language(self) -> None:
-        from lessons.i18n import usable_language
+        from lessons.course.i18n import usable_language
 
         target = "zh" if current_language() == "en" else "en"
         lang, problem = usable_language(target)
@@ -302,7 +302,7 @@ class GradTour(LabActions, App):
         self.save_soon()
 
     def toggle_bilingual(self) -> None:
-        from lessons.i18n import usable_language
+        from lessons.course.i18n import usable_language
 
         other = [code for code in LANGUAGES if code != current_language()][0]
         if not self.bilingual and (problem := usable_language(other)[1]):

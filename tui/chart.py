@@ -3,8 +3,8 @@
 Why our own widget rather than textual-plotext: that wrapper needs plotext<6
 and lets plotext place titles and labels by `len()`, which breaks Chinese
 captions (two cells per character) at 80 columns. Here plotext draws only the
-plot area (`lessons.chartplot.render_canvas`), and every caption is laid out
-by cells (`lessons.chartplot.captions`).
+plot area (`lessons.charts.render_canvas`), and every caption is laid out
+by cells (`lessons.charts.captions`).
 
 The widget reads a `PanelData` that the app keeps feeding (`ChartData.apply`);
 it never copies it. Points may arrive hundreds of times a second, so
@@ -26,8 +26,8 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widget import Widget
 
-from lessons import chartplot
-from lessons.chartdata import PanelData
+from lessons import charts
+from lessons.charts.data import PanelData
 from tui.i18n import _
 
 __all__ = ["CSS_PATH", "ChartPanel", "REDRAW_INTERVAL"]
@@ -47,7 +47,7 @@ def _identity(message: str) -> str:
 class ChartPanel(Widget):
     """Title, live canvas, legend (with axis names) and a readout line for one panel.
 
-    What shows at a given height is `chartplot.arrange`'s choice: the canvas
+    What shows at a given height is `charts.arrange`'s choice: the canvas
     is never cut (its x axis labels are at the bottom), and a panel too short
     for a plot shows its readout instead.
 
@@ -134,8 +134,8 @@ class ChartPanel(Widget):
 
     def readout_text(self) -> str:
         """The readout as one plain line, e.g. for a screen reader or a status bar."""
-        caps = chartplot.captions(self.spec, self._data, 10_000, self._gettext, self._ui_gettext)
-        return " ".join(chartplot.plain(line) for line in caps.readout)
+        caps = charts.captions(self.spec, self._data, 10_000, self._gettext, self._ui_gettext)
+        return " ".join(charts.plain(line) for line in caps.readout)
 
     # ------------------------------------------------------------ rendering
 
@@ -151,10 +151,10 @@ class ChartPanel(Widget):
             return Style(color=Color.from_ansi(style))
         if style == "previous":
             # The same grey as the faded curves, so the key matches them.
-            return Style(color=Color.from_ansi(chartplot.PREVIOUS_COLOR))
+            return Style(color=Color.from_ansi(charts.PREVIOUS_COLOR))
         return self.get_component_rich_style(f"chart-panel--{style}", partial=False)
 
-    def _line(self, line: chartplot.Line) -> Text:
+    def _line(self, line: charts.Line) -> Text:
         return Text.assemble(*((text, self._style(style)) for text, style in line), no_wrap=True, overflow="crop")
 
     def _canvas_text(self, width: int, height: int) -> Text:
@@ -165,7 +165,7 @@ class ChartPanel(Widget):
             id(previous), previous.version if previous is not None else None,
         )
         if key != self._canvas_key:
-            ansi = chartplot.render_canvas(self.spec, data, width, height, previous=previous, color=True)
+            ansi = charts.render_canvas(self.spec, data, width, height, previous=previous, color=True)
             self._canvas = Text.from_ansi(ansi, no_wrap=True, overflow="crop", end="")
             self._canvas_key = key
         return self._canvas
@@ -174,11 +174,11 @@ class ChartPanel(Widget):
         width, height = self.content_size
         if width <= 0 or height <= 0:
             return Text()
-        caps = chartplot.captions(
+        caps = charts.captions(
             self.spec, self._data, width, self._gettext, self._ui_gettext,
             previous=self._previous, color=True,
         )
-        plan = chartplot.arrange(caps, width, height)
+        plan = charts.arrange(caps, width, height)
         lines = [self._line(line) for line in plan.above]
         if plan.canvas_height:
             lines.append(self._canvas_text(width, plan.canvas_height))

@@ -13,8 +13,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from lessons import catalog
-from lessons.i18n import LANGUAGES, language_from_environment, normalize, usable_language
+from lessons.course import catalog
+from lessons.course.i18n import LANGUAGES, language_from_environment, normalize, usable_language
 from tui import __version__
 from tui.i18n import N_, _, lesson_gettext, set_language
 from tui.serve import DEFAULT_HOST, DEFAULT_PORT
@@ -46,7 +46,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # one line and exit 2, never a traceback
         # argparse echoes the arguments as they are: an escape code among them would act on the terminal.
-        from lessons.params import printable  # not at the top: every launch would import it (~5 ms)
+        from lessons.demos.params import printable  # not at the top: every launch would import it (~5 ms)
 
         self.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": printable(message)})
 
@@ -180,12 +180,12 @@ def _main(argv: Sequence[str] | None) -> int:
         chosen = lang if normalize(_flag_language(argv)) else None  # else each tab chooses as `gradtour` does
         return serve(args.host, args.port, lang=chosen, device=args.device)
     if args.command == "check":
-        from lessons.lab_headless import check_command
+        from lessons.labs.headless import check_command
 
         return check_command(args.lesson_id, args.file, gettext_ui=_, gettext_lessons=lesson_gettext(),
                              out=sys.stdout)
     if args.command == "run":
-        from lessons.headless import run_command
+        from lessons.demos.headless import run_command
 
         return run_command(args.lesson_id, args.sets, as_json=args.json, device=args.device,
                            gettext_ui=_, gettext_lessons=lesson_gettext(), out=sys.stdout)

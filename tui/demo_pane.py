@@ -19,8 +19,8 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.widgets import Static
 
-from lessons.catalog import Lesson
-from lessons.chartdata import ChartData
+from lessons.course.catalog import Lesson
+from lessons.charts.data import ChartData
 from tui.i18n import N_, _, lesson_gettext
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Runs demos for the app: the worker process, per-lesson records, what-if values.
 
-The worker (lessons/worker_client.py) is started shortly after the first
+The worker (lessons/worker/client.py) is started shortly after the first
 screen is drawn, so PyTorch loads while the learner reads; events stream back
 over a pipe and are applied here on the UI's event loop. Console lines and
 chart changes are drawn together, at most once per `FLUSH` interval, so that
@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lessons import catalog
-from lessons.catalog import Lesson
+from lessons.course import catalog
+from lessons.course.catalog import Lesson
 from tui.demo_pane import (
     MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_RUNNING, ST_STOPPED,
     Note, RunRecord,
@@ -28,7 +28,7 @@ from tui.i18n import N_, _, lesson_gettext
 # where they are first used: the first screen needs none of them.
 
 if TYPE_CHECKING:
-    from lessons.worker_client import DemoWorker
+    from lessons.worker.client import DemoWorker
     from tui.app import GradTour
 
 #: Seconds between drawings of a running demo (console and charts): ten a
@@ -67,7 +67,7 @@ class DemoRuns:
     def worker(self) -> DemoWorker:
         """The worker's client, made (not started) when first asked for."""
         if self._worker is None:
-            from lessons.worker_client import DemoWorker
+            from lessons.worker.client import DemoWorker
 
             self._worker = DemoWorker(on_state=self._worker_state)
         return self._worker
@@ -92,7 +92,7 @@ class DemoRuns:
 
     def values_for(self, lesson: Lesson) -> dict[str, Any]:
         if lesson.id not in self.values:
-            from lessons.params import defaults
+            from lessons.demos.params import defaults
 
             self.values[lesson.id] = defaults(lesson)
         return self.values[lesson.id]
@@ -153,7 +153,7 @@ class DemoRuns:
         self.app.run_worker(self._run(lesson), group="demo", exclusive=True, exit_on_error=False)
 
     async def _run(self, lesson: Lesson) -> None:
-        from lessons.params import defaults, format_value, param_specs
+        from lessons.demos.params import defaults, format_value, param_specs
 
         values = self.values_for(lesson)
         notes = []
@@ -320,7 +320,7 @@ class DemoRuns:
         lesson = catalog.load(lesson_id)
         if not lesson.params:
             return
-        from lessons.params import defaults
+        from lessons.demos.params import defaults
         from tui.params_dialog import ParamsDialog
 
         self.app.push_screen(ParamsDialog(lesson, self.values_for(lesson), defaults(lesson)),
@@ -338,8 +338,8 @@ class DemoRuns:
         lesson = catalog.load(lesson_id)
         if not lesson.demos:
             return
-        from lessons.export import export_script
-        from lessons.params import ParamError
+        from lessons.demos.export import export_script
+        from lessons.demos.params import ParamError
 
         try:
             values = {**self.values_for(lesson), **self.shown_values(lesson)}

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from importlib import resources
-
-import yaml
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lessons.catalog import load_all
+from lessons.course.catalog import glossary_entries, load_all
 from tui.i18n import N_, _, lesson_gettext
 from tui.widgets import LocalizedFooter
 
@@ -118,12 +114,6 @@ class HelpDialog(Dialog):
             with VerticalScroll():
                 yield Static(table)
         yield LocalizedFooter()
-
-
-@functools.cache
-def glossary_entries() -> tuple[dict, ...]:
-    path = resources.files("lessons") / "glossary.yaml"
-    return tuple(yaml.safe_load(path.read_text(encoding="utf-8")) or ())
 
 
 class GlossaryDialog(Dialog):

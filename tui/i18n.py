@@ -2,13 +2,13 @@
 
 One process shows one learner (textual-serve starts a process per browser
 tab), so the current language is process state. Lookups go through
-`lessons.i18n.translations`, a cached per-language catalog: no global
+`lessons.course.i18n.translations`, a cached per-language catalog: no global
 `gettext.install()`.
 """
 
 from __future__ import annotations
 
-from lessons.i18n import N_, translations
+from lessons.course.i18n import N_, translations
 
 __all__ = ["N_", "_", "current_language", "lesson_gettext", "set_language"]
 

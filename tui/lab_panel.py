@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from lessons.catalog import Block
+from lessons.course.catalog import Block
 from tui.i18n import N_, _, lesson_gettext
 from tui.render import CODE_THEME, block_renderable
 
@@ -140,7 +140,7 @@ class LabPanel(Vertical):
         widget.display = said is not None
         if said is None:
             return
-        from lessons.lab_checks import localize
+        from lessons.labs.checks import localize
 
         text = Text(localize(said.text, _), style=said.style)
         if said.detail:

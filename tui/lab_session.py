@@ -2,7 +2,7 @@
 
 On a homework page the starting code's place in the lesson holds a LabPanel
 (tui/lab_panel.py) whose editor edits the lab's workspace file
-(lessons/lab_workspace.py): edits are written there shortly after the
+(lessons/labs/workspace.py): edits are written there shortly after the
 learner stops typing, and the file is polled (every POLL seconds, by mtime
 and size) so that a save from another editor replaces the editor's text
 and checks the code again. Runs go through the demo worker
@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import SystemCommand
 
-from lessons import catalog, lab_workspace, labs
-from lessons.catalog import Lesson
+from lessons.course import catalog
+from lessons.labs import workspace as lab_workspace
+from lessons import labs
+from lessons.course.catalog import Lesson
 from tui.demo_pane import Note, RunRecord
 from tui.i18n import N_, _, lesson_gettext
 from tui.lab_panel import LabPanel, Said
@@ -85,7 +87,7 @@ class FindingNote(Note):
     """A check's finding in the console: its message may nest other messages."""
 
     def render(self) -> Text:
-        from lessons.lab_checks import localize
+        from lessons.labs.checks import localize
 
         return Text(localize({"template": self.template, "arguments": self.arguments}, _), style=self.style)
 

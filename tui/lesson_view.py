@@ -14,7 +14,7 @@ from textual.cache import LRUCache
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from lessons.catalog import Block, Gettext, Lesson
+from lessons.course.catalog import Block, Gettext, Lesson
 from tui.i18n import current_language
 from tui.render import localized_renderable
 from tui.run_marks import RunMarks, marks_for_run

@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
-from lessons.catalog import Lesson
-from lessons.params import ParamError, ParamSpec, format_value, param_specs, parse_value
+from lessons.course.catalog import Lesson
+from lessons.demos.params import ParamError, ParamSpec, format_value, param_specs, parse_value
 from tui.dialogs import CLOSE, Dialog
 from tui.i18n import N_, _, lesson_gettext
 from tui.widgets import LocalizedFooter

@@ -21,10 +21,10 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from lessons.catalog import Block, Gettext
+from lessons.course.catalog import Block, Gettext
 from tui.run_marks import RunMarks, annotate
 
-# rich.syntax (pygments) and lessons.params are imported where code is drawn:
+# rich.syntax (pygments) and lessons.demos.params are imported where code is drawn:
 # the first screen of most lessons is prose, and they cost it ~10 ms.
 
 #: ANSI themes follow the terminal's own palette: readable on dark and light
@@ -143,7 +143,7 @@ def localized_renderable(block: Block, gettext: Gettext, bilingual_with: Gettext
     """The block in gettext's language; code shows the what-if `code_values`,
     prose the `marks` of the learner's last run (tui/run_marks.py)."""
     if code_values and block.kind == "code" and block.runnable:
-        from lessons.params import substituted_code
+        from lessons.demos.params import substituted_code
 
         block = replace(block, text=substituted_code(block, code_values))
     first_text = annotate(block.kind, block.localized(gettext), marks)

@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lessons.catalog import Lesson
-from lessons.claims import parse_number
+from lessons.course.catalog import Lesson
+from lessons.course.claims import parse_number
 from tui.i18n import N_, _
 
 __all__ = ["Mark", "RunMarks", "annotate", "marks_for_run"]

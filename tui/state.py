@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lessons.atomic_file import replace_file
-from lessons.catalog import LESSON_IDS
-from lessons.i18n import LANGUAGES
-from lessons.labs import LAB_IDS
+from lessons.course.catalog import LESSON_IDS
+from lessons.course.i18n import LANGUAGES
+from lessons.labs.registry import LAB_IDS
 
 
 def state_dir() -> Path:

@@ -1,7 +1,7 @@
 """How each lab decides whether the learner's code is right.
 
 A check runs right after the learner's file, in the same process (the
-sandboxed child of lessons/lab_sandbox.py), with the file's namespace and a
+sandboxed child of lessons/labs/sandbox.py), with the file's namespace and a
 recording of every chart point it drew. It calls the learner's functions on
 inputs of its own, compares with a reference it computes itself, and reads
 the answers to the questions (labs 2 and 3) against the run that was just
@@ -61,7 +61,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lessons.i18n import N_
+from lessons.course.i18n import N_
 
 __all__ = ["CheckFailed", "SEED", "TRAIN_FLOOR", "VAL_FLOOR", "VAL_SIZE", "localize", "prepare", "run_check"]
 
@@ -249,7 +249,7 @@ class _Context:
     @contextlib.contextmanager
     def rerun(self) -> Iterator[Any]:
         """Call the learner's code again: quietly, drawing into a private chart."""
-        from lessons.runner import Chart
+        from lessons.demos.runner import Chart
 
         private = Chart(self.charts, None, record=True)
         saved = self.namespace.get("chart")

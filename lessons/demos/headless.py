@@ -15,8 +15,9 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from lessons import catalog, params, runner
-from lessons.catalog import Gettext
+from lessons.course import catalog
+from lessons.demos import params, runner
+from lessons.course.catalog import Gettext
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "run_command"]
 
@@ -73,7 +74,7 @@ def _run(lesson_id: str, sets: Sequence[str], device: str, gettext_ui: Gettext, 
         print(problem.message(gettext_ui), file=printer.err)
         return EXIT_USAGE
     if not printer.as_json:
-        from lessons.chartdata import ChartData
+        from lessons.charts.data import ChartData
 
         printer.charts = ChartData(lesson.charts)
     status = runner.run_lesson(lesson, values, device, printer.emit)
@@ -121,7 +122,7 @@ class _Printer:
 
 
 def _print_charts(lesson: catalog.Lesson, data, out: TextIO, gettext_lessons: Gettext, gettext_ui: Gettext) -> None:
-    from lessons.chartplot import render_panel_text
+    from lessons.charts.plot import render_panel_text
 
     width = min(shutil.get_terminal_size().columns, _MAX_CHART_WIDTH)
     for name, spec in lesson.charts.items():

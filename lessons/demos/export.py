@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lessons import params
-from lessons.catalog import Gettext, Lesson, translate_comments
+from lessons.demos import params
+from lessons.course.catalog import Gettext, Lesson, translate_comments
 
 __all__ = ["export_script"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from lessons.atomic_file import replace_file
-from lessons.labs import lab_filename
+from lessons.labs.registry import lab_filename
 
 __all__ = ["DIR_ENV", "Stamp", "display_path", "lab_path", "read", "stamp", "workspace_dir", "write"]
 

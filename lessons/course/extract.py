@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import yaml
 
-from lessons.catalog import code_comments, parse_lesson
+from lessons.course.catalog import code_comments, parse_lesson
 
 Message = tuple[int, None, str, list[str]]
 

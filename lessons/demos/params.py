@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from lessons.catalog import Block, Lesson, LessonError
-from lessons.i18n import N_
+from lessons.course.catalog import Block, Lesson, LessonError
+from lessons.course.i18n import N_
 
 __all__ = [
     "DEVICE", "TYPES", "ParamError", "ParamSpec", "Problem", "check_value", "defaults",

@@ -1,6 +1,6 @@
 """Running a learner's lab code: in a child process, with limits, then its check.
 
-The learner's file is run by the demo runner (lessons/runner.py: events,
+The learner's file is run by the demo runner (lessons/demos/runner.py: events,
 charts, tracebacks at the learner's line) in a child forked from a process
 that has already imported torch (the warm demo worker, or `gradtour check`),
 so a run starts at once and whatever the code does to its own process
@@ -47,9 +47,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from lessons import lab_checks, labs, runner
-from lessons.catalog import Block, Lesson
-from lessons.i18n import N_
+from lessons.labs import checks as lab_checks
+from lessons import labs
+from lessons.demos import runner
+from lessons.demos.channel import Channel
+from lessons.course.catalog import Block, Lesson
+from lessons.course.i18n import N_
 
 __all__ = ["LIMITS_ENV", "Limits", "run_in_process", "run_sandboxed"]
 
@@ -283,8 +286,6 @@ def _child(lab_id: str, code: str, check: bool, limits: Limits, write_fd: int, c
         if devnull != 0:
             os.dup2(devnull, 0)
             os.close(devnull)
-        from lessons.worker import Channel
-
         channel = Channel(os.fdopen(write_fd, "w", encoding="utf-8"))
         trouble = _Trouble
         _apply_limits(limits)

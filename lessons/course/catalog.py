@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import tokenize
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,13 +18,24 @@ from typing import Any, Callable, Iterator
 import yaml
 from markdown_it import MarkdownIt
 
-from lessons.claims import Claim, ClaimError, parse_claims
+from lessons.course.claims import Claim, ClaimError, parse_claims
 
-#: The fixed lesson ids, in chapter order (DESIGN.md).
-LESSON_IDS: tuple[str, ...] = (
-    "8.1", "8.2", "8.3", "8.4", "8.5", "8.6", "8.summary",
-    "8.hw1", "8.hw2", "8.hw3", "8.hw4", "8.hw5",
-)
+#: The chapter's pages, in order (DESIGN.md), in content/ beside this module.
+CHAPTER_IDS: tuple[str, ...] = ("8.1", "8.2", "8.3", "8.4", "8.5", "8.6", "8.summary")
+#: The labs' pages live beside their checks (lessons/labs/pages/), so that a
+#: new lab is one folder's work; they follow the chapter, by number. Only the
+#: folder is known here: the course never imports the labs package.
+_LAB_PAGES = resources.files("lessons") / "labs" / "pages"
+_LAB_PAGE = re.compile(r"8\.hw([1-9][0-9]*)\.md")
+
+
+def _lab_ids() -> tuple[str, ...]:
+    numbers = sorted(int(match[1]) for page in _LAB_PAGES.iterdir() if (match := _LAB_PAGE.fullmatch(page.name)))
+    return tuple(f"8.hw{number}" for number in numbers)
+
+
+#: Every lesson id, in chapter order: 8.1 … 8.6, 8.summary, then 8.hw1, 8.hw2, ….
+LESSON_IDS: tuple[str, ...] = CHAPTER_IDS + _lab_ids()
 
 Gettext = Callable[[str], str]
 
@@ -237,7 +249,15 @@ def _blocks(body: str, offset: int, origin: str) -> Iterator[Block]:
 
 
 def lesson_path(lesson_id: str):
-    return resources.files("lessons") / "content" / f"{lesson_id}.md"
+    folder = resources.files(__package__) / "content" if lesson_id in CHAPTER_IDS else _LAB_PAGES
+    return folder / f"{lesson_id}.md"
+
+
+@functools.cache
+def glossary_entries() -> tuple[dict, ...]:
+    """The glossary's term pairs (glossary.yaml beside the lessons), in file order."""
+    path = resources.files(__package__) / "glossary.yaml"
+    return tuple(yaml.safe_load(path.read_text(encoding="utf-8")) or ())
 
 
 @functools.cache

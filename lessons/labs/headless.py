@@ -1,10 +1,10 @@
 """`gradtour check ID [FILE]`: check a lab's file without the TUI.
 
-FILE defaults to the lab's workspace file (lessons/lab_workspace.py), the
+FILE defaults to the lab's workspace file (lessons/labs/workspace.py), the
 one the app edits and watches; when that does not exist yet it is created
 with the starting code, so that a learner has a file to open. The code runs
 exactly as in the app: in a limited child process, then its check
-(lessons/lab_sandbox.py).
+(lessons/labs/sandbox.py).
 
 Exit status: 0 passed, 1 not passed (a failed check, an error in the code,
 a limit reached), 2 a usage problem (not a lab, FILE unreadable), 130
@@ -17,11 +17,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from lessons import lab_workspace, labs
-from lessons.catalog import Gettext
-from lessons.headless import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from lessons.i18n import N_
-from lessons.lab_checks import localize
+from lessons.labs import workspace as lab_workspace
+from lessons import labs
+from lessons.course.catalog import Gettext
+from lessons.demos.headless import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from lessons.course.i18n import N_
+from lessons.labs.checks import localize
 
 __all__ = ["check_command"]
 
@@ -58,7 +59,7 @@ def check_command(lab_id: str, file: str | None, *, gettext_ui: Gettext, gettext
         return EXIT_USAGE
     print(gettext_ui(MSG_CHECKING).format(path=shown, lesson=lab_id), file=err)
     printer = _Printer(gettext_ui, out, err, path.name)
-    from lessons.lab_sandbox import run_sandboxed
+    from lessons.labs.sandbox import run_sandboxed
 
     try:
         status = run_sandboxed(lab_id, code, printer.emit, filename=path.name)

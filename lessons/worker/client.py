@@ -27,7 +27,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-from lessons.i18n import N_
+from lessons.course.i18n import N_
 from lessons.worker import FAIL_ENV, PARENT_ENV
 
 __all__ = ["DemoWorker", "FAIL_ENV", "STOP_GRACE"]

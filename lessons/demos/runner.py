@@ -38,9 +38,9 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from lessons import params
-from lessons.catalog import Lesson, LessonError
-from lessons.i18n import N_
+from lessons.demos import params
+from lessons.course.catalog import Lesson, LessonError
+from lessons.course.i18n import N_
 
 __all__ = ["Chart", "DeviceError", "FLUSH_INTERVAL", "demo_filename", "import_torch", "resolve_device", "run_lesson"]
 

@@ -7,10 +7,10 @@ and then runs lessons on request, one JSON command per stdin line:
     {"cmd": "run", "id": RUN_ID, "source": "<lesson markdown>", ...}   (previews, tests)
     {"cmd": "lab", "id": RUN_ID, "lab": "8.hw1", "code": "...", "check": true}
 
-A lab's code runs in a child of the worker, with limits (lessons/lab_sandbox.py);
+A lab's code runs in a child of the worker, with limits (lessons/labs/sandbox.py);
 its events, a `check` event among them, come back the same way.
 
-Every event of a run (see lessons.runner) goes to stdout as one JSON line,
+Every event of a run (see lessons.demos.runner) goes to stdout as one JSON line,
 tagged with "id". SIGINT stops the current run (status "stopped"); the worker
 stays warm for the next. EOF on stdin ends the worker.
 
@@ -26,17 +26,16 @@ import os
 import signal
 import sys
 import threading
-from typing import IO, Any
+from typing import Any
 
-# Neither imports torch: main() does, after the test hook that fails the start.
-from lessons import catalog, runner
+# None of these imports torch: main() does, after the test hook that fails the start.
+from lessons.course import catalog
+from lessons.demos import runner
+from lessons.demos.channel import Channel
+from lessons.worker import FAIL_ENV, PARENT_ENV
 
-#: Set by the client: the worker exits if its parent is no longer this pid.
-PARENT_ENV = "GRADTOUR_WORKER_PARENT"
 #: How much nicer than the UI the worker is (see _yield_to_the_ui).
 NICE = 5
-#: Test hook: a non-empty value makes the worker fail before importing torch.
-FAIL_ENV = "GRADTOUR_WORKER_FAIL"
 
 _PR_SET_PDEATHSIG = 1
 
@@ -80,23 +79,6 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(1)
-
-
-class Channel:
-    """The event stream: whole JSON lines, from any thread."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def fileno(self) -> int:
-        return self._stream.fileno()
-
-    def send(self, event: dict) -> None:
-        line = json.dumps(event, allow_nan=False) + "\n"
-        with self._lock:
-            self._stream.write(line)
-            self._stream.flush()
 
 
 def _ignore_sigint(signum: int, frame: Any) -> None:
@@ -157,7 +139,8 @@ def _handle(raw: bytes, events: Channel) -> None:
 
 
 def _handle_lab(command: dict, run_id: Any, events: Channel) -> None:
-    from lessons import lab_sandbox, labs
+    from lessons.labs import sandbox as lab_sandbox
+    from lessons import labs
 
     def emit(event: dict) -> None:
         events.send({**event, "id": run_id})
@@ -171,6 +154,3 @@ def _handle_lab(command: dict, run_id: Any, events: Channel) -> None:
     lab_sandbox.run_sandboxed(lab_id, command["code"], emit, check=bool(command.get("check", True)),
                               close_fds=(events.fileno(),))
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,10 +1,10 @@
 """The five homework labs: what a learner starts from, hints, solution, limits.
 
-A lab is a homework page (`lessons/content/8.hwN.md`) whose starting code is
+A lab is a homework page (`lessons/labs/pages/8.hwN.md`) whose starting code is
 a ```` ```python lab ```` block, followed by ```` ```hint ```` blocks and one
 ```` ```python solution ```` block (FORMAT.md). The page is the single source:
 the starter the learner edits is that block's text (comments in the learner's
-language), and the checks (lessons/lab_checks.py) are keyed by the page's id.
+language), and the checks (lessons/labs/checks.py) are keyed by the page's id.
 
 The solution block holds only what changes: the completed functions and the
 assignments to set. `apply_solution` puts them into the starter, replacing
@@ -17,8 +17,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from lessons import catalog
-from lessons.catalog import Block, Gettext, Lesson
+from lessons.course import catalog
+from lessons.course.catalog import Block, Gettext, Lesson
 
 __all__ = ["LAB_IDS", "Lab", "apply_solution", "get", "is_lab", "lab_filename"]
 

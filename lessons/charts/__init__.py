@@ -1,0 +1,26 @@
+"""Charts as text: the points a demo sends, and each panel drawn as a plotext
+canvas plus captions laid out by terminal cells.
+
+    data      ChartData / PanelData / Series: what the demos sent, per panel
+    axes      ranges and round tick labels (format_number, format_tick)
+    series    which series, in which colour and glyph, which of their points
+    captions  title, legend and readout lines; arrange() shares a panel's height
+    plot      render_canvas (plotext, under one lock) and render_panel_text
+
+The names below are the face the TUI and `gradtour run` use.
+"""
+
+from lessons.charts.axes import format_number, format_tick
+from lessons.charts.captions import (
+    MIN_CANVAS_HEIGHT, ROOMY_CANVAS_HEIGHT, Arrangement, Captions, Line, Span, arrange, captions, crop, legend_keys,
+    plain,
+)
+from lessons.charts.plot import render_canvas, render_panel_text
+from lessons.charts.series import GLYPHS, KEY_GLYPH, PALETTE, PREVIOUS_COLOR, PREVIOUS_GLYPH, series_color
+
+__all__ = [
+    "PALETTE", "PREVIOUS_COLOR", "GLYPHS", "PREVIOUS_GLYPH", "KEY_GLYPH",
+    "Arrangement", "Captions", "Line", "Span", "MIN_CANVAS_HEIGHT", "ROOMY_CANVAS_HEIGHT",
+    "arrange", "captions", "crop", "format_number", "format_tick", "legend_keys",
+    "plain", "render_canvas", "render_panel_text", "series_color",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from lessons.worker.process import main
+
+sys.exit(main())
