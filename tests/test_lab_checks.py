@@ -9,13 +9,15 @@ a full run, to keep the suite fast.
 
 from __future__ import annotations
 
+import importlib
 import re
+from importlib import resources
 
 import pytest
 
-from lessons.labs import checks as lab_checks
 from lessons import labs
-from lessons.labs.checks import localize
+from lessons.labs.checks import check_module, localize
+from lessons.labs.pages import hw5
 from lessons.labs.sandbox import run_in_process
 
 
@@ -73,6 +75,17 @@ def test_checks_are_deterministic():
     second = run("8.hw1", variant("8.hw1", ("return ((pred - target) ** 2).mean()",
                                              "return ((pred - target) ** 2).sum()")))[1]
     assert first == second
+
+
+def test_every_lab_has_its_check_beside_its_page_and_every_check_its_page():
+    # Found by name, not listed: a page without its module (or a module left
+    # behind by a page that went) would otherwise show only when a learner checks.
+    beside = {entry.name for entry in resources.files("lessons.labs.pages").iterdir()
+              if re.fullmatch(r"hw[0-9]+\.py", entry.name)}
+    assert beside == {check_module(lab_id).rpartition(".")[2] + ".py" for lab_id in labs.LAB_IDS}
+    for lab_id in labs.LAB_IDS:
+        assert (resources.files("lessons.labs.pages") / f"{lab_id}.md").is_file()
+        assert callable(importlib.import_module(check_module(lab_id)).check)
 
 
 # -- 8.hw1 -------------------------------------------------------------------------------
@@ -286,8 +299,8 @@ def test_hw5_catches(edit, expected):
 
 def test_hw5_states_the_numbers_its_check_uses():
     prose = "\n".join(b.text for b in labs.get("8.hw5").lesson.blocks if b.kind != "code")
-    assert f"{lab_checks.TRAIN_FLOOR:.2f}" in prose and f"{lab_checks.VAL_FLOOR:.2f}" in prose
-    assert str(lab_checks.VAL_SIZE) in prose
+    assert f"{hw5.TRAIN_FLOOR:.2f}" in prose and f"{hw5.VAL_FLOOR:.2f}" in prose
+    assert str(hw5.VAL_SIZE) in prose
 
 
 # -- errors in the learner's code -------------------------------------------------------
@@ -301,6 +314,9 @@ def test_an_exception_inside_a_checked_function_points_at_the_learners_line():
     line = code.splitlines().index("    return pred.no_such_method()") + 1
     assert error["line"] == line and 'File "8.hw1.py"' in "\n".join(error["traceback"])
     assert "checks.py" not in "\n".join(error["traceback"])
+    # The check that called my_mse is a module of its own (pages/hw1.py): none of its frames either.
+    frames = [line for line in error["traceback"] if line.lstrip().startswith("File ")]
+    assert frames and all(line.lstrip().startswith('File "8.hw1.py"') for line in frames), frames
 
 
 def test_a_syntax_error_names_the_line():
@@ -313,6 +329,6 @@ def test_a_syntax_error_names_the_line():
 
 
 def test_a_missing_optimizer_reads_none():
-    from lessons.labs.checks import _class_name
+    from lessons.labs.pages.hw3 import _class_name
 
     assert _class_name(None) == "None" and _class_name(3) == "int"

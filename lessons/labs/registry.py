@@ -4,7 +4,7 @@ A lab is a homework page (`lessons/labs/pages/8.hwN.md`) whose starting code is
 a ```` ```python lab ```` block, followed by ```` ```hint ```` blocks and one
 ```` ```python solution ```` block (FORMAT.md). The page is the single source:
 the starter the learner edits is that block's text (comments in the learner's
-language), and the checks (lessons/labs/checks.py) are keyed by the page's id.
+language), and its check is the module beside it (`hwN.py`, found by the id).
 
 The solution block holds only what changes: the completed functions and the
 assignments to set. `apply_solution` puts them into the starter, replacing
