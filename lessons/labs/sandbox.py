@@ -40,7 +40,6 @@ import os
 import resource
 import select
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -53,6 +52,7 @@ from lessons.demos import runner
 from lessons.demos.channel import Channel
 from lessons.course.catalog import Block, Lesson
 from lessons.course.i18n import N_
+from lessons.parent_death import die_with_parent
 
 __all__ = ["LIMITS_ENV", "Limits", "run_in_process", "run_sandboxed"]
 
@@ -185,16 +185,6 @@ def _seconds(value: float) -> str:
     return f"{value:g}"
 
 
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-
 def _mapped_bytes() -> int | None:
     try:
         with open("/proc/self/status", encoding="ascii") as status:
@@ -272,7 +262,7 @@ def _child(lab_id: str, code: str, check: bool, limits: Limits, write_fd: int, c
     status = 70
     try:
         os.setpgid(0, 0)
-        _die_with_parent()
+        die_with_parent()
         import faulthandler
 
         faulthandler.disable()  # a crash of the learner's code is explained by the parent, not dumped

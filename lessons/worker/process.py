@@ -32,26 +32,17 @@ from typing import Any
 from lessons.course import catalog
 from lessons.demos import runner
 from lessons.demos.channel import Channel
+from lessons.parent_death import die_with_parent
 from lessons.worker import FAIL_ENV, PARENT_ENV
 
 #: How much nicer than the UI the worker is (see _yield_to_the_ui).
 NICE = 5
 
-_PR_SET_PDEATHSIG = 1
-
 
 def _die_with_parent() -> None:
     """Leave no worker behind when the UI dies, however it dies (SIGKILL, SIGHUP)."""
     expected = os.environ.get(PARENT_ENV)
-    armed = False
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-        except (OSError, AttributeError):
-            armed = False
+    armed = die_with_parent()
     if expected and os.getppid() != int(expected):
         os._exit(1)  # the parent died before prctl took effect
     if not armed and expected:
