@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from lessons.course import catalog
+from lessons.labs.checks import check_module
 from tests.helpers import CJK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,8 @@ def test_the_wheel_carries_catalogs_lessons_glossary_and_stylesheets(wheel):
         assert f"lessons/course/content/{lesson_id}.md" in names
     for lesson_id in catalog.LESSON_IDS[len(catalog.CHAPTER_IDS):]:
         assert f"lessons/labs/pages/{lesson_id}.md" in names
+        # Its check, beside it: a module found by name, which no import statement names.
+        assert check_module(lesson_id).replace(".", "/") + ".py" in names
     assert "lessons/course/glossary.yaml" in names
     stylesheets = {name for name in names if name.endswith(".tcss")}
     assert {f"tui/{path.name}" for path in (ROOT / "tui").glob("*.tcss")} <= stylesheets
