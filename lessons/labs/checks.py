@@ -36,8 +36,9 @@ from typing import Any
 
 from lessons.course.i18n import N_
 
-__all__ = ["CheckFailed", "Context", "ORIGINALS", "SEED", "check_module", "choice", "fmt_loss", "fmt_num",
-           "fmt_rate", "fmt_text", "localize", "message", "prepare", "run_check", "same"]
+__all__ = ["CheckFailed", "Context", "E_MISSING", "E_NOT_A_CHOICE", "E_NOT_CALLABLE", "E_NO_CURVE", "E_UNANSWERED",
+           "ORIGINALS", "SEED", "check_module", "choice", "fmt_loss", "fmt_num", "fmt_rate", "fmt_text", "localize",
+           "message", "prepare", "run_check", "same"]
 
 SEED = 8
 
