@@ -31,6 +31,11 @@ WIDE = 120
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 MSG_SAVE_FAILED = N_("Could not save your place: {reason}")
+MSG_COPIED = N_("Copied.")
+MSG_CTRL_C_IN_BROWSER = N_(
+    "In a browser, ctrl+c copies the text selected in an editor or a field, and y copies the demo's code; "
+    "q quits."
+)
 
 
 class SaveFailed(Message):
@@ -57,6 +62,7 @@ class LessonScreen(Screen):
         Binding("s,escape", "app.stop_demo", N_("stop")),
         Binding("e", "app.edit_params", N_("edit")),
         Binding("x", "app.export_demo", N_("export")),
+        Binding("y", "app.copy_code", N_("copy"), show=False),  # in the help: 80 columns hold no more
         # Labs (tui/lab_session.py): shown only on a lab's page.
         Binding("c", "app.lab_check", N_("check")),
         Binding("h", "app.lab_hint", N_("hint")),
@@ -133,7 +139,7 @@ class GradTour(LabActions, App):
     CSS_PATH = ["app.tcss", "chart.tcss", lab_panel.CSS_PATH]
     TITLE = "gradtour"
     BINDINGS = [
-        Binding("ctrl+c", "quit", N_("quit"), show=False, priority=True),
+        Binding("ctrl+c", "ctrl_c", N_("quit"), show=False, priority=True),
         # Not a lower-case letter: those are the lesson keys. shift+t is what
         # terminals speaking the kitty keyboard protocol report.
         Binding("T,shift+t", "cycle_theme", N_("colours"), show=False, key_display="T"),
@@ -330,6 +336,29 @@ class GradTour(LabActions, App):
     def action_export_demo(self) -> None:
         self.demos.export(self.lesson_id)
 
+    def action_copy_code(self) -> None:
+        self.demos.copy_code(self.lesson_id)
+
+    async def action_ctrl_c(self) -> None:
+        """Quit in a terminal, as ever. In a browser, ctrl+c is the key every
+        learner presses to copy: it copies the selected text, and never ends
+        the session (q does, as the footer says)."""
+        if not self.is_web:
+            await self.action_quit()
+            return
+        from textual.widgets import Input, TextArea
+
+        focused = self.focused
+        if isinstance(focused, (TextArea, Input)) and focused.selected_text:
+            selected = focused.selected_text
+        else:
+            selected = self.screen.get_selected_text()
+        if selected:
+            self.copy_to_clipboard(selected)
+            self.notify(_(MSG_COPIED), timeout=3)
+        else:
+            self.notify(_(MSG_CTRL_C_IN_BROWSER), timeout=6)
+
     def on_resize(self, event) -> None:
         small_screen.check(self, event.size)
 
@@ -345,7 +374,7 @@ class GradTour(LabActions, App):
         if action == "run_demo":
             # While a demo runs the footer offers stop instead (room at 80 columns).
             return False if self.demos.running else bool(catalog.load(self.lesson_id).demos)
-        if action == "export_demo":
+        if action in ("export_demo", "copy_code"):
             return bool(catalog.load(self.lesson_id).demos)
         if action == "edit_params":
             return bool(catalog.load(self.lesson_id).params)

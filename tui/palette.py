@@ -14,13 +14,21 @@ Keys typed quickly reach the app together, in one read of the terminal:
 from __future__ import annotations
 
 from textual import on
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandList, CommandPalette, SearchIcon
 from textual.widgets import Button, Input
 
 from tui.dialogs import DismissOnce
 
 
+#: Textual's 🔎 is a box on a machine without an emoji font, and the web
+#: mode's fonts have none; ⌕ is in DejaVu Sans Mono, which they do have.
+SEARCH_GLYPH = "⌕"
+
+
 class Palette(DismissOnce, CommandPalette):
+    def on_mount(self) -> None:
+        self.query_one(SearchIcon).icon = SEARCH_GLYPH
+
     def _action_command_list(self, action: str) -> None:
         if action in ("page_up", "page_down") and not self.query_one(CommandList).scrollable_content_region:
             return
