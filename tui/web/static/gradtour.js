@@ -32,3 +32,23 @@
   }
   window.WebSocket = GradtourSocket;
 })();
+
+// textual.js opens a download (`x`, an exported script) with window.open in
+// a new tab: not from a click, so a browser's pop-up blocker stops it, and
+// the script never arrives. A link in this page downloads it instead.
+(() => {
+  const nativeOpen = window.open.bind(window);
+  window.open = (url, ...rest) => {
+    const target = new URL(url, window.location.href);
+    if (target.origin !== window.location.origin || !target.pathname.startsWith("/download/")) {
+      return nativeOpen(url, ...rest);
+    }
+    const link = document.createElement("a");
+    link.href = target.href;
+    link.download = "";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    return null;
+  };
+})();
