@@ -188,6 +188,14 @@ async def test_each_tab_is_an_independent_learner(served):
             await b.wait_for(lambda s: "3 / 12" in s)
             assert not CJK.search(b.text()), "the other tab stays in English"
             assert "2 / 12" in a.text(), "and the first tab stays where it was"
+    # One state file for both: A's language (B never changed it) and the
+    # place of the tab that moved last, B's. B's save used to put English back.
+    from tui.state import load_state, state_path
+
+    deadline = asyncio.get_running_loop().time() + 20
+    while (saved := load_state(state_path())[0]).lang != "zh" or saved.lesson != "8.3":
+        assert asyncio.get_running_loop().time() < deadline, saved
+        await asyncio.sleep(0.2)
 
 
 async def test_ctrl_c_in_a_tab_does_not_end_it_and_export_is_a_download(served):

@@ -21,7 +21,7 @@ from tui.demo_runs import DemoRuns
 from tui.i18n import N_, _, current_language, lesson_gettext, set_language
 from tui.lab_session import LabActions, Labs
 from tui.lesson_view import LessonView
-from tui.state import State, save_state, state_path
+from tui.state import State, save_merged, snapshot, state_path
 from tui.widgets import LocalizedFooter
 
 LESSON_KEYS = Binding.Group(N_("lesson"), compact=True)
@@ -162,6 +162,9 @@ class GradTour(LabActions, App):
         first theme; None (tests, snapshots) starts in the default theme."""
         super().__init__()
         self.state = state or State()
+        #: The state as loaded or last saved: a save writes only what changed
+        #: since (another tab of the same learner may have saved the rest).
+        self._known = snapshot(self.state)
         self.state_path = state_path
         self.lesson_id = lesson or self.state.lesson
         self.bilingual = False
@@ -414,10 +417,7 @@ class GradTour(LabActions, App):
         """Save now (quitting, hanging up); a save in progress finishes first."""
         with self._save_lock:
             self._save_wanted = False
-            try:
-                save_state(self.state, self.state_path)
-            except OSError as exc:
-                self._tell_save_failed(exc)
+            self._write(self.state)
 
     def save_soon(self) -> None:
         """Save on a thread, as the learner moves on: the atomic write's fsync
@@ -442,10 +442,20 @@ class GradTour(LabActions, App):
                 return
             self._save_wanted = False
             state = replace(self.state, extra=dict(self.state.extra))
-            try:
-                save_state(state, self.state_path)
-            except OSError as exc:
+            self._write(state, from_thread=True)
+
+    def _write(self, state: State, *, from_thread: bool = False) -> None:
+        """Write (the save lock held): this tab's changes, merged with the file."""
+        mine = snapshot(state)
+        try:
+            save_merged(mine, self._known, self.state_path)
+        except OSError as exc:
+            if from_thread:
                 self.post_message(SaveFailed(exc))
+            else:
+                self._tell_save_failed(exc)
+            return
+        self._known = mine
 
     def on_save_failed(self, message: SaveFailed) -> None:
         self._tell_save_failed(message.error)
