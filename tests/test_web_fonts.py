@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tools.subset_fonts import BRAILLE, cjk_characters
-from tui.palette import SEARCH_GLYPH
+fontTools = pytest.importorskip("fontTools.ttLib", reason="fonttools is in the test extras")
 
-fontTools = pytest.importorskip("fontTools.ttLib")
+from tools.subset_fonts import BRAILLE, cjk_characters  # noqa: E402 (needs fontTools)
+from tui.palette import SEARCH_GLYPH  # noqa: E402
 FONTS = Path(__file__).resolve().parent.parent / "tui" / "web" / "static" / "fonts"
 
 
