@@ -83,6 +83,7 @@ async def test_the_link_becomes_a_cookie_and_the_cookie_opens_the_page_and_the_w
         async with session.get(served.url) as response:  # the session's cookie jar now holds it
             page = await response.text()
             assert response.status == 200 and response.headers["Referrer-Policy"] == "no-referrer"
+            assert "default-src 'self'" in response.headers["Content-Security-Policy"]
         assert f'data-session-websocket-url="ws://127.0.0.1:{served.port}/ws"' in page
         assert "googleapis" not in page and "https://" not in page, "nothing is fetched off the origin"
         async with session.get(f"{served.url}/gradtour/fonts/NotoSansCJKsc-subset.woff2") as response:

@@ -58,12 +58,16 @@ READ_TERMINAL = r"""
 
 
 class Browser:
-    """One chromium page on the served link, every request it makes recorded."""
+    """One chromium page on the served link, every request it makes and
+    every error it reports recorded."""
 
     def __init__(self, page, served: Served) -> None:
         self.page, self.served = page, served
         self.requests: list[str] = []
+        self.errors: list[str] = []
         page.on("request", lambda request: self.requests.append(request.url))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
 
     async def text(self) -> str:
         return await self.page.evaluate(READ_TERMINAL) or ""
@@ -120,6 +124,7 @@ async def test_the_printed_link_opens_the_lesson_and_the_first_key_works(browser
     await browser.wait_for(lesson(2))
     assert browser.page.url == served.url + "/", "the token left the address bar"
     assert not browser.off_origin(), browser.off_origin()
+    assert not browser.errors, browser.errors
     fonts = [url for url in browser.requests if url.endswith(".woff2")]
     assert fonts and all("/gradtour/fonts/" in url for url in fonts)
     print(f"to the lesson {to_lesson:.2f} s")

@@ -183,6 +183,7 @@ class WebServer(Server):
             web.get("/", self.handle_index, name="index"),
             web.get("/ws", self.handle_websocket, name="websocket"),
             web.get("/download/{key}", self.handle_download, name="download"),
+            web.get("/favicon.ico", _no_content),  # asked for by every browser; a 404 in its console otherwise
             # No directory listings: textual-serve's own /static lists its folder.
             web.static("/static", self.statics_path, show_index=False, name="static"),
             web.static("/gradtour", HERE / "static", show_index=False, name="gradtour"),
@@ -230,6 +231,10 @@ class WebServer(Server):
         return response
 
     async def handle_index(self, request: web.Request) -> web.Response:
+        # Only this origin, whatever a script in the page might try: the
+        # fonts, scripts and websocket are all this server's.
+        policy = (f"default-src 'self'; connect-src 'self' ws://{request.host}; img-src 'self' data:; "
+                  "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'")
         context = {
             "lang": self.lang,
             "websocket_url": f"ws://{request.host}/ws",
@@ -240,7 +245,9 @@ class WebServer(Server):
             "reconnect": self._(MSG_RECONNECT),
             "starting": self._(MSG_STARTING),
         }
-        return aiohttp_jinja2.render_template("index.html", request, context)
+        response = aiohttp_jinja2.render_template("index.html", request, context)
+        response.headers["Content-Security-Policy"] = policy
+        return response
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         websocket = web.WebSocketResponse(heartbeat=15)
@@ -345,6 +352,10 @@ _PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+async def _no_content(request: web.Request) -> web.Response:
+    return web.Response(status=204)
 
 
 def _to_int(value: object, default: int, low: int, high: int) -> int:
