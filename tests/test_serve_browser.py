@@ -150,6 +150,16 @@ async def test_every_key_copy_export_and_the_stop_in_a_browser(browser, served, 
     await page.keyboard.press("Control+c")
     await browser.wait_for(lambda text: "ctrl+c" in text)
     await page.keyboard.press("Control+Shift+c")
+    # Lesson text, selected with shift+drag (the mouse alone is the app's) and copied with ctrl+c.
+    await page.keyboard.down("Shift")
+    await page.mouse.move(20, 60)
+    await page.mouse.down()
+    await page.mouse.move(700, 140, steps=5)
+    await page.mouse.up()
+    await page.keyboard.up("Shift")
+    await page.keyboard.press("Control+c")
+    selected = await page.evaluate("navigator.clipboard.readText()")
+    assert "学习率" in selected, selected
     await page.keyboard.press("n")
     await browser.wait_for(lesson(4))
     assert "-closed" not in await page.evaluate("document.body.className"), "ctrl+c never ends the session"

@@ -33,8 +33,8 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 MSG_SAVE_FAILED = N_("Could not save your place: {reason}")
 MSG_COPIED = N_("Copied.")
 MSG_CTRL_C_IN_BROWSER = N_(
-    "In a browser, ctrl+c copies the text selected in an editor or a field, and y copies the demo's code; "
-    "q quits."
+    "In a browser, ctrl+c copies what you select with shift+drag (or in an editor), "
+    "y copies the demo's code, and q quits."
 )
 
 
