@@ -59,7 +59,8 @@ async def test_without_the_token_nothing_opens(served):
         for url in (served.url, f"{served.url}/?token=wrong-{served.token}", f"{served.url}/?token="):
             async with session.get(url) as response:
                 assert response.status == 403
-                assert "?token=" in await response.text(), "the page says where the link was printed"
+                page = await response.text()
+                assert "?token=" in page and "<code>gradtour serve</code>" in page, "it says where the link was"
         for url in (served.ws_url(token=False), served.ws_url(token=False) + "&token=" + served.token[:-1]):
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await session.ws_connect(url)

@@ -196,7 +196,7 @@ class WebServer(Server):
         log.info(self._(MSG_LOG_REFUSED).format(method=request.method, path=request.path[:80],
                                                 address=request.remote, reason=why))
         page = aiohttp_jinja2.render_string("refused.html", request, {
-            "lang": self.lang, "title": self._(MSG_FORBIDDEN_TITLE), "message": reason})
+            "lang": self.lang, "title": self._(MSG_FORBIDDEN_TITLE), "message": _code_spans(reason)})
         return web.Response(status=403, text=page, content_type="text/html", headers=_PAGE_HEADERS)
 
     @web.middleware
@@ -352,6 +352,15 @@ _PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+def _code_spans(text: str):
+    """The messages' `code` as <code>, the rest escaped."""
+    from markupsafe import Markup, escape
+
+    parts = text.split("`")
+    return Markup("").join(Markup("<code>{}</code>").format(part) if index % 2 else escape(part)
+                           for index, part in enumerate(parts))
 
 
 async def _no_content(request: web.Request) -> web.Response:
