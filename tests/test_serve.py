@@ -65,12 +65,13 @@ async def test_without_the_token_nothing_opens(served):
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await session.ws_connect(url)
             assert refused.value.status == 403
-        for path in ("/static/js/textual.js", "/gradtour/gradtour.css", "/download/abc"):
+        for path in ("/static/js/textual.js", "/gradtour/gradtour.css", "/download/abc", "/%1b%5b2J"):
             async with session.get(served.url + path) as response:
                 assert response.status == 403, path
     assert not served.record_tree(), "a refused request starts no process"
     await asyncio.sleep(0.2)
-    assert served.output().count("\nrefused ") - before == 8, "one line each"
+    assert served.output().count("\nrefused ") - before == 9, "one line each"
+    assert "\x1b" not in served.output(), "what a client sent is shown, never obeyed by the terminal"
 
 
 async def test_the_link_becomes_a_cookie_and_the_cookie_opens_the_page_and_the_websocket(served):

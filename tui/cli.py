@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST,
                        help=_("address to listen on (default: %(default)s, this computer only)"))
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=_("port to listen on (default: %(default)s)"))
-    serve.add_argument("--token", help=_("the secret the link carries (default: GRADTOUR_SERVE_TOKEN, else a random one)"))
+    serve.add_argument("--token",
+                       help=_("the secret the link carries (default: GRADTOUR_SERVE_TOKEN, else a random one)"))
     serve.add_argument("--max-sessions", type=_positive_int, metavar="N",
                        help=_("most tabs at once (default: what half the free memory holds)"))
     serve.add_argument("--idle-timeout", type=_minutes, metavar="MINUTES", default=DEFAULT_IDLE_MINUTES,

@@ -38,6 +38,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 from lessons.i18n import N_, translations
+from lessons.params import printable
 from tui.web import auth
 
 HERE = Path(__file__).resolve().parent
@@ -61,7 +62,9 @@ MSG_FORBIDDEN = N_(
 MSG_UNKNOWN_HOST = N_("This gradtour does not answer to the name {host}. Open the address it printed.")
 MSG_CROSS_ORIGIN = N_("Another web page may not use this gradtour.")
 MSG_IDLE = N_("This tab was closed after {minutes} minutes without a key, to free the server. Your place is saved.")
-MSG_FULL = N_("The server is full: all its places (--max-sessions {count}) are taken. Close another tab, then reconnect.")
+MSG_FULL = N_(
+    "The server is full: all its places (--max-sessions {count}) are taken. Close another tab, then reconnect."
+)
 MSG_STOPPED = N_("The server was stopped. Your place is saved.")
 MSG_ENDED = N_("The session has ended. Your place is saved.")
 MSG_RECONNECT = N_("Reconnect")
@@ -141,7 +144,8 @@ class OneLineErrors(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, HttpProcessingError):
             address = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
-            record.msg = self.gettext(MSG_LOG_BAD_REQUEST).format(address=address, reason=exc.message or exc)
+            reason = printable(str(exc.message or exc)[:200])
+            record.msg = self.gettext(MSG_LOG_BAD_REQUEST).format(address=address, reason=reason)
             record.args, record.exc_info, record.exc_text = (), None, None
         return True
 
@@ -193,8 +197,11 @@ class WebServer(Server):
 
     def _refuse(self, request: web.Request, why: str, reason: str) -> web.Response:
         """403: a short page for the learner, one line for the server's terminal."""
-        log.info(self._(MSG_LOG_REFUSED).format(method=request.method, path=request.path[:80],
-                                                address=request.remote, reason=why))
+        # What a client sent is shown, never obeyed: an escape code in a path
+        # or a Host header would act on the server's terminal.
+        log.info(self._(MSG_LOG_REFUSED).format(method=printable(request.method[:16]),
+                                                path=printable(request.path[:80]), address=request.remote,
+                                                reason=printable(why)))
         page = aiohttp_jinja2.render_string("refused.html", request, {
             "lang": self.lang, "title": self._(MSG_FORBIDDEN_TITLE), "message": _code_spans(reason)})
         return web.Response(status=403, text=page, content_type="text/html", headers=_PAGE_HEADERS)
