@@ -119,6 +119,22 @@ def test_a_chosen_token_comes_from_the_option_then_the_environment():
     assert serve.choose_token("", {auth.TOKEN_ENV: "x"})[0] is None, "an empty --token turns nothing off"
 
 
+async def test_a_token_from_the_environment_is_the_links_and_not_the_tabs(tmp_path):
+    chosen = "chosen-in-the-environment-42"
+    server = await start(tmp_path, env={auth.TOKEN_ENV: chosen})
+    try:
+        assert server.token == chosen
+        async with aiohttp.ClientSession() as session, session.ws_connect(server.ws_url()) as ws:
+            await Tab(ws).wait_for(lesson_shown)
+            tab = next(pid for pid, command in server.record_tree().items() if command.endswith("-m tui --device auto"))
+            with open(f"/proc/{tab}/environ", "rb") as environ:
+                names = {entry.split(b"=", 1)[0] for entry in environ.read().split(b"\0")}
+            assert auth.TOKEN_ENV.encode() not in names and b"GRADTOUR_WEB" in names
+    finally:
+        server.stop()
+    assert not server.left_behind()
+
+
 def test_a_bad_token_or_limit_is_a_clear_error():
     result = gradtour("serve", "--token", "short")
     assert result.returncode == 1 and "16" in result.stderr and "Traceback" not in result.stderr

@@ -97,6 +97,7 @@ class GroupAppService(AppService):
 
     async def _open_app_process(self, width: int = 80, height: int = 24):
         environment = {**self._build_environment(width=width, height=height), **self.extra_env}
+        environment.pop(auth.TOKEN_ENV, None)  # the tab, its demos and its labs have no use for it
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=environment, start_new_session=True)
