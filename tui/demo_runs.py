@@ -44,6 +44,12 @@ MSG_EXPORTED = N_("Exported to {path} — run it with: python {name}")
 MSG_EXPORT_FAILED = N_("Could not export: {reason}")
 MSG_EXPORTED_WEB = N_("{name} is on its way to your browser's downloads — run it with: python {name}")
 MSG_COPIED_CODE = N_("The demo's code ({lines} lines) is on the clipboard.")
+#: A terminal may ignore the request (OSC 52): tmux without set-clipboard, most
+#: terminals over ssh by default.
+MSG_COPIED_CODE_TERMINAL = N_(
+    "The demo's code ({lines} lines) was sent to your terminal's clipboard; if your terminal refuses, "
+    "x saves it as a file."
+)
 MSG_VALUES_SET = N_("New values are in the code; press r to run it.")
 MSG_NO_DEMO = N_("This lesson has no demo to run.")
 
@@ -366,7 +372,8 @@ class DemoRuns:
         if not lesson.demos or (script := self._script(lesson)) is None:
             return
         self.app.copy_to_clipboard(script)
-        self.app.notify(_(MSG_COPIED_CODE).format(lines=script.count("\n") + 1), timeout=6)
+        message = MSG_COPIED_CODE if self.app.is_web else MSG_COPIED_CODE_TERMINAL
+        self.app.notify(_(message).format(lines=script.count("\n") + 1), timeout=6)
 
 
 def _free_path(folder: Path, stem: str) -> Path:
