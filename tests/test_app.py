@@ -171,6 +171,23 @@ async def test_command_palette_jumps_by_translated_title():
         assert app.lesson_id == "8.5"
 
 
+async def test_the_palette_survives_a_late_search_timer_and_draws_a_glyph_the_fonts_have():
+    from textual.command import CommandList, SearchIcon
+
+    from tui.palette import SEARCH_GLYPH
+
+    app = make_app(lesson="8.1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert palette.query_one(SearchIcon).icon == SEARCH_GLYPH != "🔎"
+        await palette.query_one(CommandList).remove()  # as while the palette closes
+        palette._list_visible = not palette._list_visible  # noqa: SLF001 (what the "no matches" timer does)
+        await pilot.pause()
+        assert app.is_running
+
+
 async def test_place_and_language_are_saved_and_resumed():
     app = make_app(lesson="8.1")
     async with app.run_test(size=(80, 24)) as pilot:
