@@ -22,7 +22,7 @@ from tui.demo_pane import (
     MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_RUNNING, ST_STOPPED,
     Note, RunRecord,
 )
-from tui.i18n import N_, _, lesson_gettext
+from tui.i18n import N_, _, current_language, lesson_gettext
 
 # The worker client, parameters, export and the what-if form are imported
 # where they are first used: the first screen needs none of them.
@@ -161,7 +161,9 @@ class DemoRuns:
             shown = ", ".join(f"{name}={format_value(spec, values[name])}"
                               for name, spec in param_specs(lesson).items())
             notes.append(Note(MSG_PARAMS, {"values": shown}, "dim"))
-        await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device), notes)
+        # The code run is the code shown: in Chinese, its printed labels too.
+        lang = current_language()
+        await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device, lang=lang), notes)
 
     async def follow(self, lesson: Lesson, start: Callable[[DemoWorker], AsyncIterator[dict]],
                      notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None
