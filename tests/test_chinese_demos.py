@@ -146,3 +146,23 @@ def test_chinese_code_is_shown_exported_and_run_alike():
     script = export_script(lesson, None, gettext)
     assert "w 的最大值：{highest:.4f}" in shown and "w 的最大值：{highest:.4f}" in script
     assert "w 的最大值：8.5449" in run("8.4", "zh")[0]
+
+
+def test_after_a_switch_a_finished_run_says_which_language_it_printed_in():
+    """The run's output stays as it was printed (switching keeps a finished
+    demo); the status line, in the new language, says why and what r does."""
+    from tui.demo_pane import ST_DONE, RunRecord
+    from tui.i18n import set_language
+
+    record = RunRecord.for_lesson(catalog.load("8.1"))
+    record.status = ("done", ST_DONE, {"seconds": 0.6, "device": "cpu"})
+    record.lang = "zh"
+    set_language("zh")
+    assert record.status_text().plain == "完成，用时 0.6 秒（cpu）"
+    set_language("en")
+    assert record.status_text().plain == "done in 0.6 s on cpu · printed in Chinese: r reruns it in English"
+    record.lang = "en"
+    set_language("zh")
+    assert record.status_text().plain.endswith("· 输出是英文的：按 r 用中文重新运行")
+    record.running = True
+    assert "英文" not in record.status_text().plain

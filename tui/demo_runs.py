@@ -163,22 +163,25 @@ class DemoRuns:
             notes.append(Note(MSG_PARAMS, {"values": shown}, "dim"))
         # The code run is the code shown: in Chinese, its printed labels too.
         lang = current_language()
-        await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device, lang=lang), notes)
+        await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device, lang=lang), notes,
+                          lang=lang)
 
     async def follow(self, lesson: Lesson, start: Callable[[DemoWorker], AsyncIterator[dict]],
-                     notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None
-                     ) -> RunRecord:
+                     notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None,
+                     lang: str | None = None) -> RunRecord:
         """Stream a run's events into `lesson`'s record, which the pane shows.
 
         `start(worker)` begins the run (a lesson's demos, a lab's code);
         `on_event` may handle an event itself (returning None) or hand one on
         to be applied (the labs' `check` and `notice` events are theirs).
+        `lang`: the language of the code run, when it is the lesson's own.
         """
         worker = self.worker
         if self._active is not None and self._active.running:
             self._finish(self._active, "stopped")
         record = self.record(lesson)
         record.begin()
+        record.lang = lang
         self._active = record
         if pane := self._pane_for(record):
             pane.show(record)
