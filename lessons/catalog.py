@@ -249,11 +249,12 @@ def _string_spans(code: str) -> Iterator[tuple[int, int]]:
 def _tokens(code: str) -> tuple[list[tokenize.TokenInfo], list[int]]:
     """The tokens of `code`, and the offset each of its lines starts at."""
     readline = io.StringIO(code).readline
-    offsets, lines = [0], []
+    # Built from the lines tokenize reads, so that a row matches its offset
+    # whatever str.splitlines() would make of \f or \u2028 in a string.
+    offsets = [0]
 
     def reading() -> str:
         line = readline()
-        lines.append(line)
         offsets.append(offsets[-1] + len(line))
         return line
 
