@@ -148,6 +148,17 @@ def test_chinese_code_is_shown_exported_and_run_alike():
     assert "w 的最大值：8.5449" in run("8.4", "zh")[0]
 
 
+def test_the_chinese_export_prints_what_the_chinese_run_printed(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "gradtour_8_1.py"
+    script.write_text(export_script(catalog.load("8.1"), None, zh_gettext()), encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == run("8.1", "zh")[0]
+
+
 def test_after_a_switch_a_finished_run_says_which_language_it_printed_in():
     """The run's output stays as it was printed (switching keeps a finished
     demo); the status line, in the new language, says why and what r does."""
