@@ -83,7 +83,7 @@ async def test_english_screens_have_no_chinese_and_chinese_screens_have_chinese_
         await pilot.pause()
         footer_line = visible_text(app).splitlines()[-1] if "\n" in visible_text(app) else visible_text(app)
         text = visible_text(app)
-        for word in ("课程", "语言", "目录", "退出"):
+        for word in ("上/下一节", "语言", "目录", "退出"):
             assert word in text, word
 
 
@@ -134,7 +134,7 @@ async def test_help_lists_every_key_in_the_current_language():
         text = visible_text(app)
         for key in ("→", "←", "l", "b", "t", "g", "ctrl+p", "q"):
             assert key in text
-        assert "下一课" in text and "next lesson" not in text
+        assert "下一节" in text and "next lesson" not in text
 
 
 async def test_glossary_filters_by_english_or_chinese():

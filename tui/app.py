@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from lessons.course import catalog
 from lessons.course.i18n import LANGUAGES
-from tui import cjk_wrap, lab_panel, lifecycle, small_screen, themes
+from tui import cjk_wrap, lab_panel, lifecycle, small_screen, themes, wide_chops
 from tui.demo_pane import DemoPane
 from tui.demo_runs import DemoRuns
 from tui.i18n import N_, _, current_language, lesson_gettext, set_language
@@ -176,6 +176,7 @@ class GradTour(LabActions, App):
         self.demos = DemoRuns(self)
         self.labs = Labs(self)
         cjk_wrap.install()
+        wide_chops.install()
         set_language(lang)
         if lang_is_explicit:
             self.state.lang = lang

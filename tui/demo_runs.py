@@ -22,7 +22,7 @@ from tui.demo_pane import (
     MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_RUNNING, ST_STOPPED,
     Note, RunRecord,
 )
-from tui.i18n import N_, _, lesson_gettext
+from tui.i18n import N_, _, current_language, lesson_gettext
 
 # The worker client, parameters, export and the what-if form are imported
 # where they are first used: the first screen needs none of them.
@@ -176,26 +176,30 @@ class DemoRuns:
                 printed.append(str(event.get("text", "")))
             return event
 
-        record = await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device), notes,
-                                   on_event=keep_output)
+        # The code run is the code shown: in Chinese, its printed labels too.
+        lang = current_language()
+        record = await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device, lang=lang), notes,
+                                   on_event=keep_output, lang=lang)
         if record.status[0] == "done" and (screen := self.app.open_lesson_screen()) is not None:
             # The prose marks the quotes this run confirmed (tui/run_marks.py).
             screen.lesson_view.show_run(lesson, printed, other_settings=values != defaults(lesson))
 
     async def follow(self, lesson: Lesson, start: Callable[[DemoWorker], AsyncIterator[dict]],
-                     notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None
-                     ) -> RunRecord:
+                     notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None,
+                     lang: str | None = None) -> RunRecord:
         """Stream a run's events into `lesson`'s record, which the pane shows.
 
         `start(worker)` begins the run (a lesson's demos, a lab's code);
         `on_event` may handle an event itself (returning None) or hand one on
         to be applied (the labs' `check` and `notice` events are theirs).
+        `lang`: the language of the code run, when it is the lesson's own.
         """
         worker = self.worker
         if self._active is not None and self._active.running:
             self._finish(self._active, "stopped")
         record = self.record(lesson)
         record.begin()
+        record.lang = lang
         self._active = record
         if pane := self._pane_for(record):
             pane.show(record)
