@@ -309,6 +309,34 @@ def test_warmup_avoids_the_spike_that_decay_cannot_repair():
     assert runs["constant"]["final"] < min(runs["step decay"]["final"], runs["cosine"]["final"])
 
 
+def _schedules_with(**values) -> dict[str, dict]:
+    """8.3's schedules block alone, run with what-if `values` (the whole lesson would take three times as long)."""
+    import contextlib
+    import io
+    import types
+
+    from lessons.demos import params
+
+    lesson = catalog.load("8.3")
+    block = next(block for block in lesson.demos if "lr_scheduler" in block.text)
+    code = params.substituted_code(block, params.resolve(lesson, values))
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(code, "<8.3 schedules>", "exec"), {"chart": types.SimpleNamespace(add=lambda *a, **k: None)})
+    return _schedule_runs(output.getvalue())
+
+
+def test_the_what_ifs_the_schedules_note_suggests():
+    """8.3's note: at peak_lr = 0.01 the first step still doubles the loss, yet constant ends as low as
+    warmup + cosine; at peak_lr = 1 even 20 steps of warmup do not save the run."""
+    gentle = _schedules_with(peak_lr=0.01)
+    assert gentle["constant"]["at"] == 1 and gentle["constant"]["highest"] > 1.8 * gentle["constant"]["start"]
+    assert gentle["constant"]["final"] <= 1.1 * gentle["warmup + cosine"]["final"]
+    _, output, _ = demo_run("8.3")
+    default = _schedule_runs(output)["warmup + cosine"]["final"]
+    assert _schedules_with(peak_lr=1.0)["warmup + cosine"]["final"] > 5 * default
+
+
 def test_choosing_the_epoch_on_validation_flatters_it():
     """8.5: the chosen epoch scores higher on the validation set that chose it than on the test set,
     and less so with a larger validation set."""
