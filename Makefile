@@ -11,7 +11,7 @@ PYBABEL := $(VENV)/bin/pybabel
 TORCH  ?= torch==2.13.0
 ZH     := locales/zh_CN/LC_MESSAGES
 
-.PHONY: setup run test test-slow lint bench extract update compile catalogs clean
+.PHONY: setup run test test-slow test-browser lint fonts bench extract update compile catalogs clean
 
 setup: $(VENV)/.installed
 
@@ -35,6 +35,16 @@ test-slow: setup
 # (docs/ARCHITECTURE.md). `make test` checks them too (tests/test_layering.py).
 lint: setup
 	$(VENV)/bin/lint-imports
+
+# Web mode in a real browser (Debian's chromium, driven by Playwright): keys,
+# languages, copy, export, every request on the origin, the stop. ~1 minute.
+test-browser: setup
+	$(PY) -m pytest -q -m browser tests/test_serve_browser.py
+
+# Web mode's font subsets (tui/web/static/fonts), remade from Debian's font
+# packages after a catalog gained Chinese characters (tests/test_web_fonts.py).
+fonts: setup
+	$(PY) tools/subset_fonts.py
 
 # Performance figures of issue 6, measured in a real pty against baselines
 # taken in the same run; writes bench/RESULTS.md (takes a few minutes).

@@ -16,7 +16,7 @@ ZH_LESSONS = {
 ZH_UI = {
     "diverged": "发散",
     "previous run": "上一次运行",
-    "{axis} (log scale)": "{axis}（对数刻度）",
+    "{axis} (log scale)": "{axis}（对数坐标）",
     "no data yet": "尚无数据",
     "{name}: last {last}, min {min}": "{name}：最终 {last}，最小 {min}",
     "{name}: diverged at {axis} {x}": "{name}：{axis} = {x} 时发散",

@@ -83,7 +83,7 @@ async def test_english_screens_have_no_chinese_and_chinese_screens_have_chinese_
         await pilot.pause()
         footer_line = visible_text(app).splitlines()[-1] if "\n" in visible_text(app) else visible_text(app)
         text = visible_text(app)
-        for word in ("课程", "语言", "目录", "退出"):
+        for word in ("上/下一节", "语言", "目录", "退出"):
             assert word in text, word
 
 
@@ -134,7 +134,7 @@ async def test_help_lists_every_key_in_the_current_language():
         text = visible_text(app)
         for key in ("→", "←", "l", "b", "t", "g", "ctrl+p", "q"):
             assert key in text
-        assert "下一课" in text and "next lesson" not in text
+        assert "下一节" in text and "next lesson" not in text
 
 
 async def test_glossary_filters_by_english_or_chinese():
@@ -169,6 +169,23 @@ async def test_command_palette_jumps_by_translated_title():
         await pilot.press("enter")
         await pilot.pause()
         assert app.lesson_id == "8.5"
+
+
+async def test_the_palette_survives_a_late_search_timer_and_draws_a_glyph_the_fonts_have():
+    from textual.command import CommandList, SearchIcon
+
+    from tui.palette import SEARCH_GLYPH
+
+    app = make_app(lesson="8.1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert palette.query_one(SearchIcon).icon == SEARCH_GLYPH != "🔎"
+        await palette.query_one(CommandList).remove()  # as while the palette closes
+        palette._list_visible = not palette._list_visible  # noqa: SLF001 (what the "no matches" timer does)
+        await pilot.pause()
+        assert app.is_running
 
 
 async def test_place_and_language_are_saved_and_resumed():

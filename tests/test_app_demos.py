@@ -145,7 +145,8 @@ async def test_a_failing_demo_is_reported_and_the_next_run_works():
     app = make_app(lesson="8.2")
     async with app.run_test(size=(100, 40)) as pilot:
         real_run = app.demos.worker.run
-        app.demos.worker.run = lambda lesson_id, values, device: real_run(lesson_id, values, device, source=source)
+        app.demos.worker.run = lambda lesson_id, values, device, **options: real_run(
+            lesson_id, values, device, source=source, **options)
         await pilot.press("r")
         await wait_until(pilot, lambda: status(app) == "error")
         assert "boom in the demo" in console_text(app)

@@ -82,7 +82,8 @@ def command_lines(draw) -> list[str]:
     if command == "check" and draw(st.booleans()):
         argv.append(draw(TEXT))
     if command == "serve":
-        for flag in draw(st.lists(st.sampled_from(["--host", "--port"]), max_size=2)):
+        for flag in draw(st.lists(st.sampled_from(["--host", "--port", "--token", "--max-sessions", "--idle-timeout"]),
+                                  max_size=3)):
             argv += [flag, draw(TEXT)]
     if command and draw(st.booleans()):
         argv += [draw(st.sampled_from(["--lang", "--device"])), draw(TEXT)]

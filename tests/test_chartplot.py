@@ -272,7 +272,7 @@ def test_cjk_captions_fit_by_cells(width):
     if width >= 21:
         assert "发散" in text and "上一次运行" in text and "步数" in text
     if width >= 40:
-        assert "损失（对数刻度）" in text
+        assert "损失（对数坐标）" in text
         assert "验证集：步数 = 2 时发散" in text
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import subprocess
 import sys
@@ -247,6 +248,93 @@ def test_the_noise_floor_grows_with_lr_and_shrinks_with_the_batch():
     for size in (100, 10):
         assert 1.5 < floors[f"lr=0.1 batch {size}"] / floors[f"lr=0.05 batch {size}"] < 3
     assert floors["lr=0.05/(1+t/50) batch 10"] < floors["lr=0.05 batch 10"] / 4
+
+
+def _schedule_runs(output: str) -> dict[str, dict]:
+    """8.3's schedules demo: per schedule, its loss summary and the rates it printed."""
+    runs: dict[str, dict] = {}
+    lines = output.splitlines()
+    for line, rates in zip(lines, lines[1:]):
+        if " at the start, highest " in line and rates.startswith("    lr at steps "):
+            kind, _, rest = line.partition(": loss ")
+            start, _, rest = rest.partition(" at the start, highest ")
+            highest, _, rest = rest.partition(" at step ")
+            at, _, final = rest.partition(", final ")
+            steps, _, values = rates.removeprefix("    lr at steps ").partition(": ")
+            runs[kind] = {"start": float(start), "highest": float(highest), "at": int(at), "final": float(final),
+                          "rates": dict(zip(json.loads(steps), map(float, values.split(", "))))}
+    return runs
+
+
+def test_each_schedule_follows_its_formula():
+    """8.3: the rates torch's schedulers print are the formulas the prose writes (peak 0.1, warmup 20 of 200 steps)."""
+    _, output, _ = demo_run("8.3")
+    runs = _schedule_runs(output)
+    assert list(runs) == ["constant", "step decay", "cosine", "warmup + cosine"]
+    peak, warmup, n_steps = 0.1, 20, 200
+
+    def cosine(t, length):
+        return peak * (1 + math.cos(math.pi * t / length)) / 2
+
+    formulas = {
+        "constant": lambda t: peak,
+        "step decay": lambda t: peak * 0.1 ** (t // 75),
+        "cosine": lambda t: cosine(t, n_steps),
+        "warmup + cosine": lambda t: (peak * (1 / warmup + (1 - 1 / warmup) * t / warmup) if t < warmup
+                                      else cosine(t - warmup, n_steps - warmup)),
+    }
+    for kind, formula in formulas.items():
+        rates = runs[kind]["rates"]
+        assert sorted(rates) == [0, 10, 20, 75, 100, 199]
+        for t, printed in rates.items():
+            # printed to 4 significant digits
+            assert printed == pytest.approx(formula(t), rel=1e-3), (kind, t)
+
+
+def test_warmup_avoids_the_spike_that_decay_cannot_repair():
+    """8.3: without warmup, Adam's first full-size step throws the loss up (the same step for all three
+    schedules) and the runs end worse; with warmup the loss never climbs far and ends several times lower;
+    decaying after a bad start ends worse than staying constant."""
+    _, output, _ = demo_run("8.3")
+    runs = _schedule_runs(output)
+    start = runs["constant"]["start"]
+    assert all(run["start"] == start for run in runs.values())
+    no_warmup = [runs[kind] for kind in ("constant", "step decay", "cosine")]
+    for run in no_warmup:
+        assert run["at"] == 1 and run["highest"] > 10 * start, run
+        assert run["highest"] == no_warmup[0]["highest"]
+    warm = runs["warmup + cosine"]
+    assert warm["highest"] < 1.5 * start
+    assert warm["final"] * 3 < min(run["final"] for run in no_warmup)
+    assert runs["constant"]["final"] < min(runs["step decay"]["final"], runs["cosine"]["final"])
+
+
+def _schedules_with(**values) -> dict[str, dict]:
+    """8.3's schedules block alone, run with what-if `values` (the whole lesson would take three times as long)."""
+    import contextlib
+    import io
+    import types
+
+    from lessons.demos import params
+
+    lesson = catalog.load("8.3")
+    block = next(block for block in lesson.demos if "lr_scheduler" in block.text)
+    code = params.substituted_code(block, params.resolve(lesson, values))
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(code, "<8.3 schedules>", "exec"), {"chart": types.SimpleNamespace(add=lambda *a, **k: None)})
+    return _schedule_runs(output.getvalue())
+
+
+def test_the_what_ifs_the_schedules_note_suggests():
+    """8.3's note: at peak_lr = 0.01 the first step still doubles the loss, yet constant ends as low as
+    warmup + cosine; at peak_lr = 1 even 20 steps of warmup do not save the run."""
+    gentle = _schedules_with(peak_lr=0.01)
+    assert gentle["constant"]["at"] == 1 and gentle["constant"]["highest"] > 1.8 * gentle["constant"]["start"]
+    assert gentle["constant"]["final"] <= 1.1 * gentle["warmup + cosine"]["final"]
+    _, output, _ = demo_run("8.3")
+    default = _schedule_runs(output)["warmup + cosine"]["final"]
+    assert _schedules_with(peak_lr=1.0)["warmup + cosine"]["final"] > 5 * default
 
 
 def test_choosing_the_epoch_on_validation_flatters_it():

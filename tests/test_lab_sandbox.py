@@ -14,7 +14,7 @@ import pytest
 
 from lessons import labs
 from lessons.labs.checks import localize
-from lessons.labs.sandbox import LIMITS_ENV, Limits, run_sandboxed
+from lessons.labs.sandbox import LIMITS_ENV, WEB_ENV, Limits, run_sandboxed
 from lessons.worker.client import DemoWorker
 from tests.processes import wait_gone
 
@@ -31,6 +31,29 @@ def the_error(events: list[dict]) -> dict:
     errors = [e for e in events if e["event"] == "error"]
     assert len(errors) == 1, events
     return errors[0]
+
+
+@pytest.mark.parametrize("web", [False, True], ids=["terminal", "web"])
+def test_in_web_mode_lab_code_runs_in_a_folder_of_its_own(monkeypatch, tmp_path, web):
+    monkeypatch.chdir(tmp_path)
+    if web:
+        monkeypatch.setenv(WEB_ENV, "1")
+    else:
+        monkeypatch.delenv(WEB_ENV, raising=False)
+    status, events = sandboxed("""
+        import os
+        print("cwd", os.getcwd())
+        open("written-by-the-lab.txt", "w").write("x")
+    """)
+    printed = "".join(e.get("text", "") for e in events if e["event"] == "out")
+    folder = printed.split("cwd ", 1)[1].split()[0]
+    assert status != "error", events
+    if web:
+        assert folder != str(tmp_path) and "gradtour-lab-" in folder
+        assert not os.path.exists(folder), "the run's folder is removed after it"
+        assert not (tmp_path / "written-by-the-lab.txt").exists()
+    else:
+        assert folder == str(tmp_path), "in a terminal, the learner's own folder, as ever"
 
 
 def test_an_endless_loop_is_stopped_at_its_line_by_the_cpu_limit():

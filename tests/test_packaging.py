@@ -70,6 +70,10 @@ def test_the_wheel_carries_catalogs_lessons_glossary_and_stylesheets(wheel):
     assert "lessons/course/glossary.yaml" in names
     stylesheets = {name for name in names if name.endswith(".tcss")}
     assert {f"tui/{path.name}" for path in (ROOT / "tui").glob("*.tcss")} <= stylesheets
+    web = ROOT / "tui" / "web"
+    served = {path.relative_to(ROOT).as_posix() for folder in ("templates", "static")
+              for path in (web / folder).rglob("*") if path.is_file()}
+    assert served and served <= names, f"web mode's page, script, style and fonts: {served - names}"
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "gradtour = tui.cli:main" in entry_points
     assert not any(name.startswith("tests/") for name in names)

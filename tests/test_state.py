@@ -108,3 +108,78 @@ def test_unwritable_location_raises_oserror(tmp_path):
     blocker.write_text("")
     with pytest.raises(OSError):
         save_state(State(), blocker / "state.json")
+
+
+# -- two tabs (web mode) or two terminals of one learner: one state file --------------------------
+
+def two_tabs(path):
+    """Two gradtours that loaded the same file, each with what it knew then."""
+    from tui.state import snapshot
+
+    tabs = []
+    for _ in range(2):
+        state, _damaged = load_state(path)
+        tabs.append((state, snapshot(state)))
+    return tabs
+
+
+def save(tab, path):
+    from tui.state import save_merged, snapshot
+
+    state, known = tab
+    save_merged(state, known, path)
+    return state, snapshot(state)
+
+
+def test_two_tabs_keep_each_others_changes(tmp_path):
+    path = tmp_path / "state.json"
+    save_state(State(lang="en", lesson="8.1", theme="dark"), path)
+    a, b = two_tabs(path)
+    a[0].lang = "zh"
+    a = save(a, path)
+    b[0].lesson = "8.3"
+    b = save(b, path)  # before: B's whole state went to disk, English included
+    assert load_state(path)[0] == State(lang="zh", lesson="8.3", theme="dark")
+    b[0].theme = "light"
+    save(b, path)
+    assert load_state(path)[0].lang == "zh", "a field B never changed stays A's"
+    a[0].lesson = "8.4"
+    save(a, path)
+    assert load_state(path)[0] == State(lang="zh", lesson="8.4", theme="light"), "the last mover's place wins"
+
+
+def test_two_tabs_in_one_lab_lose_nothing(tmp_path):
+    from tui.state import LabProgress, lab_progress, set_lab_progress
+
+    path = tmp_path / "state.json"
+    save_state(State(), path)
+    a, b = two_tabs(path)
+    set_lab_progress(a[0], "8.hw1", LabProgress(passed=True, code="mine = 1\n"))
+    a = save(a, path)
+    set_lab_progress(b[0], "8.hw1", LabProgress(hints=2))
+    set_lab_progress(b[0], "8.hw2", LabProgress(hints=1))
+    save(b, path)
+    saved = load_state(path)[0]
+    assert lab_progress(saved, "8.hw1") == LabProgress(passed=True, hints=2, code="mine = 1\n")
+    assert lab_progress(saved, "8.hw2").hints == 1
+
+
+def test_concurrent_saves_are_serialised(tmp_path):
+    """Many saves at once from threads, each tab changing its own lab: all land."""
+    import threading
+
+    from tui.state import LabProgress, lab_progress, set_lab_progress
+
+    path = tmp_path / "state.json"
+    save_state(State(), path)
+    tabs = two_tabs(path) + two_tabs(path)
+    labs = ["8.hw1", "8.hw2", "8.hw3", "8.hw4"]
+    for (state, _known), lab_id in zip(tabs, labs):
+        set_lab_progress(state, lab_id, LabProgress(hints=3))
+    threads = [threading.Thread(target=save, args=(tab, path)) for tab in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    saved = load_state(path)[0]
+    assert [lab_progress(saved, lab_id).hints for lab_id in labs] == [3, 3, 3, 3]

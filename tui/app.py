@@ -15,13 +15,13 @@ from textual.widgets import Static
 
 from lessons.course import catalog
 from lessons.course.i18n import LANGUAGES
-from tui import cjk_wrap, lab_panel, lifecycle, small_screen, themes
+from tui import cjk_wrap, lab_panel, lifecycle, small_screen, themes, wide_chops
 from tui.demo_pane import DemoPane
 from tui.demo_runs import DemoRuns
 from tui.i18n import N_, _, current_language, lesson_gettext, set_language
 from tui.lab_session import LabActions, Labs
 from tui.lesson_view import LessonView
-from tui.state import State, save_state, state_path
+from tui.state import State, save_merged, snapshot, state_path
 from tui.widgets import LocalizedFooter
 
 LESSON_KEYS = Binding.Group(N_("lesson"), compact=True)
@@ -31,6 +31,11 @@ WIDE = 120
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 MSG_SAVE_FAILED = N_("Could not save your place: {reason}")
+MSG_COPIED = N_("Copied.")
+MSG_CTRL_C_IN_BROWSER = N_(
+    "In a browser, ctrl+c copies what you select with shift+drag (or in an editor), "
+    "y copies the demo's code, and q quits."
+)
 
 
 class SaveFailed(Message):
@@ -57,6 +62,7 @@ class LessonScreen(Screen):
         Binding("s,escape", "app.stop_demo", N_("stop")),
         Binding("e", "app.edit_params", N_("edit")),
         Binding("x", "app.export_demo", N_("export")),
+        Binding("y", "app.copy_code", N_("copy"), show=False),  # in the help: 80 columns hold no more
         # Labs (tui/lab_session.py): shown only on a lab's page.
         Binding("c", "app.lab_check", N_("check")),
         Binding("h", "app.lab_hint", N_("hint")),
@@ -133,7 +139,7 @@ class GradTour(LabActions, App):
     CSS_PATH = ["app.tcss", "chart.tcss", lab_panel.CSS_PATH]
     TITLE = "gradtour"
     BINDINGS = [
-        Binding("ctrl+c", "quit", N_("quit"), show=False, priority=True),
+        Binding("ctrl+c", "ctrl_c", N_("quit"), show=False, priority=True),
         # Not a lower-case letter: those are the lesson keys. shift+t is what
         # terminals speaking the kitty keyboard protocol report.
         Binding("T,shift+t", "cycle_theme", N_("colours"), show=False, key_display="T"),
@@ -156,6 +162,9 @@ class GradTour(LabActions, App):
         first theme; None (tests, snapshots) starts in the default theme."""
         super().__init__()
         self.state = state or State()
+        #: The state as loaded or last saved: a save writes only what changed
+        #: since (another tab of the same learner may have saved the rest).
+        self._known = snapshot(self.state)
         self.state_path = state_path
         self.lesson_id = lesson or self.state.lesson
         self.bilingual = False
@@ -167,6 +176,7 @@ class GradTour(LabActions, App):
         self.demos = DemoRuns(self)
         self.labs = Labs(self)
         cjk_wrap.install()
+        wide_chops.install()
         set_language(lang)
         if lang_is_explicit:
             self.state.lang = lang
@@ -330,6 +340,29 @@ class GradTour(LabActions, App):
     def action_export_demo(self) -> None:
         self.demos.export(self.lesson_id)
 
+    def action_copy_code(self) -> None:
+        self.demos.copy_code(self.lesson_id)
+
+    async def action_ctrl_c(self) -> None:
+        """Quit in a terminal, as ever. In a browser, ctrl+c is the key every
+        learner presses to copy: it copies the selected text, and never ends
+        the session (q does, as the footer says)."""
+        if not self.is_web:
+            await self.action_quit()
+            return
+        from textual.widgets import Input, TextArea
+
+        focused = self.focused
+        if isinstance(focused, (TextArea, Input)) and focused.selected_text:
+            selected = focused.selected_text
+        else:
+            selected = self.screen.get_selected_text()
+        if selected:
+            self.copy_to_clipboard(selected)
+            self.notify(_(MSG_COPIED), timeout=3)
+        else:
+            self.notify(_(MSG_CTRL_C_IN_BROWSER), timeout=6)
+
     def on_resize(self, event) -> None:
         small_screen.check(self, event.size)
 
@@ -345,7 +378,7 @@ class GradTour(LabActions, App):
         if action == "run_demo":
             # While a demo runs the footer offers stop instead (room at 80 columns).
             return False if self.demos.running else bool(catalog.load(self.lesson_id).demos)
-        if action == "export_demo":
+        if action in ("export_demo", "copy_code"):
             return bool(catalog.load(self.lesson_id).demos)
         if action == "edit_params":
             return bool(catalog.load(self.lesson_id).params)
@@ -385,10 +418,7 @@ class GradTour(LabActions, App):
         """Save now (quitting, hanging up); a save in progress finishes first."""
         with self._save_lock:
             self._save_wanted = False
-            try:
-                save_state(self.state, self.state_path)
-            except OSError as exc:
-                self._tell_save_failed(exc)
+            self._write(self.state)
 
     def save_soon(self) -> None:
         """Save on a thread, as the learner moves on: the atomic write's fsync
@@ -413,10 +443,20 @@ class GradTour(LabActions, App):
                 return
             self._save_wanted = False
             state = replace(self.state, extra=dict(self.state.extra))
-            try:
-                save_state(state, self.state_path)
-            except OSError as exc:
+            self._write(state, from_thread=True)
+
+    def _write(self, state: State, *, from_thread: bool = False) -> None:
+        """Write (the save lock held): this tab's changes, merged with the file."""
+        mine = snapshot(state)
+        try:
+            save_merged(mine, self._known, self.state_path)
+        except OSError as exc:
+            if from_thread:
                 self.post_message(SaveFailed(exc))
+            else:
+                self._tell_save_failed(exc)
+            return
+        self._known = mine
 
     def on_save_failed(self, message: SaveFailed) -> None:
         self._tell_save_failed(message.error)

@@ -17,7 +17,7 @@ from lessons.course import catalog
 from lessons.course.i18n import LANGUAGES, language_from_environment, normalize, usable_language
 from tui import __version__
 from tui.i18n import N_, _, lesson_gettext, set_language
-from tui.serve import DEFAULT_HOST, DEFAULT_PORT
+from tui.serve import DEFAULT_HOST, DEFAULT_IDLE_MINUTES, DEFAULT_PORT
 
 EXIT_USAGE = 2
 
@@ -64,6 +64,22 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def _positive_int(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise argparse.ArgumentTypeError(_("not a whole number of at least 1: {value}").format(value=value))
+    return int(value)
+
+
+def _minutes(value: str) -> float:
+    try:
+        minutes = float(value) if value.isascii() else -1.0
+    except ValueError:
+        minutes = -1.0
+    if not 0 <= minutes <= 10_000:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(_("not a number of minutes (0-10000): {value}").format(value=value))
+    return minutes
+
+
 def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--lang", choices=LANGUAGES, default=default,
@@ -96,10 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help=_("the file to check (default: the lab's file in your workspace)"))
     check.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
                        help=_("language of the lessons and the interface"))
-    serve = commands.add_parser("serve", help=_("the tutorial in a web browser (read the warning it prints)"))
+    serve = commands.add_parser("serve", help=_("the tutorial in a web browser, behind a secret link"))
     serve.add_argument("--host", default=DEFAULT_HOST,
                        help=_("address to listen on (default: %(default)s, this computer only)"))
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=_("port to listen on (default: %(default)s)"))
+    serve.add_argument("--token",
+                       help=_("the secret the link carries (default: GRADTOUR_SERVE_TOKEN, else a random one)"))
+    serve.add_argument("--max-sessions", type=_positive_int, metavar="N",
+                       help=_("most tabs at once (default: what half the free memory holds)"))
+    serve.add_argument("--idle-timeout", type=_minutes, metavar="MINUTES", default=DEFAULT_IDLE_MINUTES,
+                       help=_("close a tab after this many minutes without a key; 0: never (default: %(default)g)"))
     _add_common(serve, suppress=True)
     return parser
 
@@ -178,7 +200,8 @@ def _main(argv: Sequence[str] | None) -> int:
         from tui.serve import serve
 
         chosen = lang if normalize(_flag_language(argv)) else None  # else each tab chooses as `gradtour` does
-        return serve(args.host, args.port, lang=chosen, device=args.device)
+        return serve(args.host, args.port, lang=chosen, page_lang=lang, device=args.device, token=args.token,
+                     max_sessions=args.max_sessions, idle_minutes=args.idle_timeout)
     if args.command == "check":
         from lessons.labs.headless import check_command
 

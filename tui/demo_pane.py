@@ -19,9 +19,9 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.widgets import Static
 
-from lessons.course.catalog import Lesson
 from lessons.charts.data import ChartData
-from tui.i18n import N_, _, lesson_gettext
+from lessons.course.catalog import Lesson
+from tui.i18n import N_, _, current_language, lesson_gettext
 
 if TYPE_CHECKING:
     from textual.widgets import RichLog
@@ -44,6 +44,10 @@ MSG_DIVERGED = N_(
 )
 MSG_ERROR_WHERE = N_("in example {block}, line {line}")
 MSG_PARAMS = N_("parameters: {values}")
+#: A finished run printed in its language (the code run is the code shown);
+#: after `l` the status says so, rather than rerun a demo on every switch.
+ST_PRINTED_IN = {"en": N_("printed in English: r reruns it in Chinese"),
+                 "zh": N_("printed in Chinese: r reruns it in English")}
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class RunRecord:
     diverged: list[str] = field(default_factory=list)
     running: bool = False
     device: str = "?"
+    #: the language of the code that ran (a lesson's demos); None: the learner's own code
+    lang: str | None = None
 
     @classmethod
     def for_lesson(cls, lesson: Lesson) -> RunRecord:
@@ -93,6 +99,8 @@ class RunRecord:
         if kind == "diverged" or self.diverged and kind == "done":
             names = ", ".join(self.diverged)
             text = Text(_(ST_DIVERGED).format(series=names) + " · " + _(template).format(**arguments), style="bold yellow")
+        if kind != "idle" and not self.running and self.lang in ST_PRINTED_IN and self.lang != current_language():
+            text.append(" · " + _(ST_PRINTED_IN[self.lang]), style="dim")
         return text
 
 

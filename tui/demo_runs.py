@@ -22,7 +22,7 @@ from tui.demo_pane import (
     MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_RUNNING, ST_STOPPED,
     Note, RunRecord,
 )
-from tui.i18n import N_, _, lesson_gettext
+from tui.i18n import N_, _, current_language, lesson_gettext
 
 # The worker client, parameters, export and the what-if form are imported
 # where they are first used: the first screen needs none of them.
@@ -42,6 +42,14 @@ WORKER_DELAY = 0.3
 MSG_EXAMPLE = N_("── example {block} of {total} ──")
 MSG_EXPORTED = N_("Exported to {path} — run it with: python {name}")
 MSG_EXPORT_FAILED = N_("Could not export: {reason}")
+MSG_EXPORTED_WEB = N_("{name} is on its way to your browser's downloads — run it with: python {name}")
+MSG_COPIED_CODE = N_("The demo's code ({lines} lines) is on the clipboard.")
+#: A terminal may ignore the request (OSC 52): tmux without set-clipboard, most
+#: terminals over ssh by default.
+MSG_COPIED_CODE_TERMINAL = N_(
+    "The demo's code ({lines} lines) was sent to your terminal's clipboard; if your terminal refuses, "
+    "x saves it as a file."
+)
 MSG_VALUES_SET = N_("New values are in the code; press r to run it.")
 MSG_NO_DEMO = N_("This lesson has no demo to run.")
 
@@ -168,26 +176,30 @@ class DemoRuns:
                 printed.append(str(event.get("text", "")))
             return event
 
-        record = await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device), notes,
-                                   on_event=keep_output)
+        # The code run is the code shown: in Chinese, its printed labels too.
+        lang = current_language()
+        record = await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device, lang=lang), notes,
+                                   on_event=keep_output, lang=lang)
         if record.status[0] == "done" and (screen := self.app.open_lesson_screen()) is not None:
             # The prose marks the quotes this run confirmed (tui/run_marks.py).
             screen.lesson_view.show_run(lesson, printed, other_settings=values != defaults(lesson))
 
     async def follow(self, lesson: Lesson, start: Callable[[DemoWorker], AsyncIterator[dict]],
-                     notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None
-                     ) -> RunRecord:
+                     notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None,
+                     lang: str | None = None) -> RunRecord:
         """Stream a run's events into `lesson`'s record, which the pane shows.
 
         `start(worker)` begins the run (a lesson's demos, a lab's code);
         `on_event` may handle an event itself (returning None) or hand one on
         to be applied (the labs' `check` and `notice` events are theirs).
+        `lang`: the language of the code run, when it is the lesson's own.
         """
         worker = self.worker
         if self._active is not None and self._active.running:
             self._finish(self._active, "stopped")
         record = self.record(lesson)
         record.begin()
+        record.lang = lang
         self._active = record
         if pane := self._pane_for(record):
             pane.show(record)
@@ -334,23 +346,49 @@ class DemoRuns:
             self.app.lesson_screen.lesson_view.set_code_values(self.shown_values(lesson))
             self.app.notify(_(MSG_VALUES_SET), timeout=4)
 
-    def export(self, lesson_id: str) -> None:
-        lesson = catalog.load(lesson_id)
-        if not lesson.demos:
-            return
+    def _script(self, lesson: Lesson) -> str | None:
+        """The lesson's demos as one script with the learner's values; None
+        (and the learner told why) when the values cannot be used."""
         from lessons.demos.export import export_script
         from lessons.demos.params import ParamError
 
         try:
             values = {**self.values_for(lesson), **self.shown_values(lesson)}
-            script = export_script(lesson, values, lesson_gettext())
-            path = _free_path(Path.cwd(), f"gradtour_{lesson.id.replace('.', '_')}")
+            return export_script(lesson, values, lesson_gettext())
+        except ParamError as exc:
+            self.app.notify(_(MSG_EXPORT_FAILED).format(reason=exc), severity="error", timeout=8)
+            return None
+
+    def export(self, lesson_id: str) -> None:
+        lesson = catalog.load(lesson_id)
+        if not lesson.demos or (script := self._script(lesson)) is None:
+            return
+        name = f"gradtour_{lesson.id.replace('.', '_')}.py"
+        if self.app.is_web:
+            # The serving machine's folders are out of a browser's reach:
+            # the script goes to the learner's own downloads instead.
+            import io
+
+            self.app.deliver_text(io.StringIO(script), save_filename=name, mime_type="text/x-python")
+            self.app.notify(_(MSG_EXPORTED_WEB).format(name=name), timeout=10)
+            return
+        try:
+            path = _free_path(Path.cwd(), name.removesuffix(".py"))
             path.write_text(script, encoding="utf-8")
-        except (OSError, ParamError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.app.notify(_(MSG_EXPORT_FAILED).format(reason=reason), severity="error", timeout=8)
+        except OSError as exc:
+            self.app.notify(_(MSG_EXPORT_FAILED).format(reason=exc.strerror or exc), severity="error", timeout=8)
             return
         self.app.notify(_(MSG_EXPORTED).format(path=path, name=path.name), timeout=10)
+
+    def copy_code(self, lesson_id: str) -> None:
+        """The demo's code, as `x` would export it, onto the clipboard (OSC 52:
+        the browser's clipboard in web mode, most terminals' otherwise)."""
+        lesson = catalog.load(lesson_id)
+        if not lesson.demos or (script := self._script(lesson)) is None:
+            return
+        self.app.copy_to_clipboard(script)
+        message = MSG_COPIED_CODE if self.app.is_web else MSG_COPIED_CODE_TERMINAL
+        self.app.notify(_(message).format(lines=script.count("\n") + 1), timeout=6)
 
 
 def _free_path(folder: Path, stem: str) -> Path:

@@ -89,6 +89,7 @@ HELP_KEYS = (
     ("s  escape", N_("stop a running demo")),
     ("e", N_("what if? change the demo's parameters")),
     ("x", N_("export the demo as a Python script")),
+    ("y", N_("copy the demo's code to the clipboard")),
     ("tab", N_("move between the lesson and the demo output")),
     ("t", N_("table of contents")),
     ("g", N_("glossary of terms, English ⇄ Chinese")),

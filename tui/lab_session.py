@@ -460,7 +460,7 @@ class Labs:
             return action in ("lab_check", "quit", "command_palette")
         if action.startswith("lab_"):
             return self.panel is not None
-        if action in ("edit_params", "export_demo") and self.panel is not None:
+        if action in ("edit_params", "export_demo", "copy_code") and self.panel is not None:
             return False  # a lab's code is edited in place and is already a file
         return None
 

@@ -8,10 +8,11 @@ defaults.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from lessons.atomic_file import replace_file
@@ -147,3 +148,52 @@ def save_state(state: State, path: Path | None = None) -> None:
     data = {k: v for k, v in asdict(state).items() if k != "extra"}
     data = {**state.extra, **data}
     replace_file(path, json.dumps(data, ensure_ascii=False, indent=1), temp_prefix=".state-")
+
+
+def snapshot(state: State) -> State:
+    """A copy of `state` that later changes to it cannot reach."""
+    return copy.deepcopy(state)
+
+
+def save_merged(state: State, known: State, path: Path | None = None) -> None:
+    """Save what this process changed since `known`, keeping the rest as on disk.
+
+    Two gradtours share one state file: two browser tabs in web mode (or two
+    terminals). Saving the whole state erased the other's changes: tab A
+    switched to Chinese, tab B turned a page, and B's save put English back.
+    Here each field is the last writer's *that changed it*: the language
+    the tab that last switched it, the place the tab that last moved, and
+    per lab and per field the tab that last touched it, except that a lab
+    once passed stays passed whoever writes. `known` is the state as this
+    process last loaded or saved it. The read, merge and write hold an
+    exclusive lock, so two saves cannot interleave.
+    """
+    import fcntl
+
+    path = path or state_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The folder is the lock (flock on its descriptor): no lock file to leave behind.
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        on_disk, _damaged = load_state(path)
+        save_state(merge(state, known, on_disk), path)
+    finally:
+        os.close(folder)
+
+
+def merge(mine: State, known: State, theirs: State) -> State:
+    """`theirs`, with what `mine` changed since `known` (see save_merged)."""
+    merged = State(**{f.name: getattr(mine if getattr(mine, f.name) != getattr(known, f.name) else theirs, f.name)
+                      for f in fields(State) if f.name not in ("labs", "extra")})
+    merged.extra = {**theirs.extra, **{k: v for k, v in mine.extra.items() if known.extra.get(k) != v}}
+    labs = dict(theirs.labs)
+    for lab_id, entry in mine.labs.items():
+        before, other = known.labs.get(lab_id, {}), theirs.labs.get(lab_id, {})
+        if entry == before:
+            continue
+        combined = {**other, **{k: v for k, v in entry.items() if before.get(k) != v}}
+        combined["passed"] = bool(entry.get("passed") or other.get("passed"))
+        labs[lab_id] = LabProgress.from_json(combined).as_json()
+    merged.labs = labs
+    return merged

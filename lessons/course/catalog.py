@@ -73,6 +73,8 @@ class Block:
     line: int  # 1-based line in the lesson file
     runnable: bool = False  # code blocks only: a demo, not a `norun` listing
     role: str = ""  # code blocks of a lab: "lab" (the starting code) or "solution"
+    #: code blocks: the front matter's `code_strings` (FORMAT.md), as (translate, keep)
+    string_choices: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
     @property
     def hidden(self) -> bool:
@@ -86,7 +88,7 @@ class Block:
     def localized(self, gettext: Gettext) -> str:
         """The block's text in the language of `gettext`."""
         if self.kind == "code":
-            return translate_comments(self.text, gettext)
+            return translate_code(self.text, gettext, self.string_choices)
         if self.translatable:
             return gettext(self.text)
         return self.text
@@ -155,6 +157,127 @@ def translate_comments(code: str, gettext: Gettext) -> str:
     return "".join(lines)
 
 
+def translate_code(code: str, gettext: Gettext,
+                   choices: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())) -> str:
+    """Comments and prose string literals in the language of `gettext`.
+
+    The code shown in a language is the code run in it: a demo's printed
+    labels come out in the learner's language, like its comments.
+    """
+    edits = []
+    for start, end, text in code_strings(code, choices):
+        translated = gettext(text)
+        if translated != text:
+            edits.append((start, end, translated))
+    for start, end, translated in reversed(edits):
+        code = code[:start] + translated + code[end:]
+    return translate_comments(code, gettext)
+
+
+#: Words a string may hold and still be code, not prose: the names of the
+#: optimizers, losses and symbols that stay as they are in every language.
+CODE_WORDS = frozenset({
+    "Adam", "AdamW", "SGD", "MSE", "CrossEntropy", "LR", "lr", "grad", "std", "inf", "nan",
+    "log", "exp", "softmax", "max_norm", "weight_decay",
+})
+_STRING = re.compile(r"([A-Za-z]*)('\'\'|\"\"\"|'|\")(.*)\2", re.S)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def code_strings(code: str, choices: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+                 ) -> Iterator[tuple[int, int, str]]:
+    """(start, end, text) of every prose string literal in `code`.
+
+    `text` is the literal's body as written between its quotes (escapes and,
+    in an f-string, the `{…}` fields included), at code[start:end]: one
+    message each, so a translator sees the whole label with its fields and
+    may move them. Prose is a literal with a word that is not code
+    (CODE_WORDS); a bare identifier such as "sum", "cpu" or a dict key is
+    code. `choices` (translate, keep) overrides that for the texts listed.
+    """
+    translate, keep = choices
+    for start, end in _string_spans(code):
+        match = _STRING.fullmatch(code, start, end)
+        if match is None or "b" in match.group(1).lower():
+            continue
+        text = match.group(3)
+        if text in keep:
+            continue
+        if text in translate or _is_prose(text, "f" in match.group(1).lower()):
+            yield match.start(3), match.end(3), text
+
+
+def _is_prose(text: str, is_fstring: bool) -> bool:
+    if _IDENTIFIER.fullmatch(text):
+        return False
+    plain = _without_fields(text) if is_fstring else text
+    plain = re.sub(r"\\.", " ", plain)  # an escape such as \n is not a word
+    # A word with an underscore names code: train_acc, clip_grad_norm_.
+    return any(len(word) > 1 and "_" not in word and word not in CODE_WORDS for word in _WORD.findall(plain))
+
+
+def _without_fields(text: str) -> str:
+    """An f-string's body without its `{…}` replacement fields."""
+    out, depth, i = [], 0, 0
+    while i < len(text):
+        pair = text[i:i + 2]
+        if depth == 0 and pair in ("{{", "}}"):
+            out.append(pair[0])
+            i += 2
+            continue
+        char = text[i]
+        if char == "{":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        elif depth == 0:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _string_spans(code: str) -> Iterator[tuple[int, int]]:
+    """Character offsets of each string literal (an f-string whole, on every Python)."""
+    tokens, offsets = _tokens(code)
+
+    def offset(position: tuple[int, int]) -> int:
+        return offsets[position[0] - 1] + position[1]
+
+    start, depth = None, 0
+    for tok in tokens:
+        kind = tokenize.tok_name[tok.type]
+        if kind == "FSTRING_START":  # Python 3.12+: an f-string is several tokens
+            if depth == 0:
+                start = tok.start
+            depth += 1
+        elif kind == "FSTRING_END":
+            depth -= 1
+            if depth == 0:
+                yield offset(start), offset(tok.end)
+        elif tok.type == tokenize.STRING and depth == 0:
+            yield offset(tok.start), offset(tok.end)
+
+
+def _tokens(code: str) -> tuple[list[tokenize.TokenInfo], list[int]]:
+    """The tokens of `code`, and the offset each of its lines starts at."""
+    readline = io.StringIO(code).readline
+    # Built from the lines tokenize reads, so that a row matches its offset
+    # whatever str.splitlines() would make of \f or \u2028 in a string.
+    offsets = [0]
+
+    def reading() -> str:
+        line = readline()
+        offsets.append(offsets[-1] + len(line))
+        return line
+
+    try:
+        tokens = list(tokenize.generate_tokens(reading))
+    except (tokenize.TokenError, SyntaxError, IndentationError) as exc:
+        raise LessonError(f"code block does not tokenize: {exc}") from exc
+    return tokens, offsets
+
+
 def code_comments(code: str) -> Iterator[tuple[int, int, str]]:
     """(row, column, text) of every comment in `code`; text without '# '."""
     try:
@@ -177,7 +300,7 @@ def parse_lesson(source: str, origin: str = "<lesson>") -> Lesson:
         raise LessonError(f"{origin}: front matter lacks {exc}") from None
     if lesson_id not in LESSON_IDS:
         raise LessonError(f"{origin}: unknown lesson id {lesson_id!r}")
-    blocks = tuple(_blocks(body, offset, origin))
+    blocks = tuple(_blocks(body, offset, origin, _string_choices(meta.get("code_strings"), origin)))
     for role in _CODE_ROLES:
         if sum(block.role == role for block in blocks) > 1:
             raise LessonError(f"{origin}: more than one `python {role}` block")
@@ -193,6 +316,17 @@ def parse_lesson(source: str, origin: str = "<lesson>") -> Lesson:
         charts=dict(meta.get("charts") or {}),
         claims=claims,
     )
+
+
+def _string_choices(raw: Any, origin: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The front matter's `code_strings: {translate: [...], keep: [...]}`."""
+    raw = raw or {}
+    if not isinstance(raw, dict) or set(raw) - {"translate", "keep"}:
+        raise LessonError(f"{origin}: code_strings holds only `translate` and `keep` lists")
+    lists = [raw.get(key) or [] for key in ("translate", "keep")]
+    if not all(isinstance(items, list) and all(isinstance(item, str) for item in items) for items in lists):
+        raise LessonError(f"{origin}: code_strings lists are lists of strings")
+    return frozenset(lists[0]), frozenset(lists[1])
 
 
 def _split_front_matter(source: str, origin: str) -> tuple[dict, str, int]:
@@ -216,7 +350,8 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table")
 
 
-def _blocks(body: str, offset: int, origin: str) -> Iterator[Block]:
+def _blocks(body: str, offset: int, origin: str,
+            string_choices: tuple[frozenset[str], frozenset[str]]) -> Iterator[Block]:
     lines = body.splitlines()
     for token in _markdown().parse(body):
         if token.level != 0 or token.map is None:
@@ -234,7 +369,8 @@ def _blocks(body: str, offset: int, origin: str) -> Iterator[Block]:
                 role = next(iter(words & set(_CODE_ROLES)), "")
                 # A solution is shown, never run as the lesson's demo.
                 runnable = "norun" not in words and role != "solution"
-                yield Block("code", code, start + offset + 1, runnable=runnable, role=role)
+                yield Block("code", code, start + offset + 1, runnable=runnable, role=role,
+                            string_choices=string_choices)
             elif language == "text":
                 yield Block("sketch", token.content.rstrip("\n"), start + offset + 1)
             elif language == "hint" and not info[1:]:

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import yaml
 
-from lessons.course.catalog import code_comments, parse_lesson
+from lessons.course.catalog import code_comments, code_strings, parse_lesson
 
 Message = tuple[int, None, str, list[str]]
 
@@ -33,6 +33,9 @@ def lesson_messages(source: str, origin: str = "<lesson>") -> Iterator[Message]:
         if block.kind == "code":
             for row, _col, text in code_comments(block.text):
                 yield block.line + row, None, text, [f"{lesson.id} code comment"]
+            for start, _end, text in code_strings(block.text, block.string_choices):
+                row = block.text.count("\n", 0, start)
+                yield block.line + 1 + row, None, text, [f"{lesson.id} code string: keep {{…}} fields, quotes and \\ escapes"]
         elif block.translatable:
             yield block.line, None, block.text, [f"{lesson.id} {block.kind}"]
 

@@ -1,7 +1,7 @@
 """A lesson's demos as one standalone script (the `x` key, `gradtour export`).
 
 The script is the code the learner saw, with the same parameter values and
-comments in the same language, and it prints what the run printed: like the
+comments and printed labels in the same language, and it prints what the run printed: like the
 runner, it seeds torch before every block, and `chart` is a stub that draws
 nothing, so it needs nothing but torch. Its header holds no prose, only the
 lesson's id and title and the values used, so it reads the same in any
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lessons.course.catalog import Gettext, Lesson, translate_code
 from lessons.demos import params
-from lessons.course.catalog import Gettext, Lesson, translate_comments
 
 __all__ = ["export_script"]
 
@@ -37,7 +37,7 @@ def export_script(lesson: Lesson, values: Mapping[str, Any] | None = None, gette
     """The script for `lesson` with parameter `values` (defaults for the rest).
 
     `values` may hold "device" (the device to write into `device = "..."`);
-    `gettext` (lessons domain) translates the title and code comments.
+    `gettext` (lessons domain) translates the title, code comments and printed labels.
     """
     gettext = gettext or (lambda message: message)
     chosen = dict(values or {})
@@ -51,7 +51,7 @@ def export_script(lesson: Lesson, values: Mapping[str, Any] | None = None, gette
     parts = ["\n".join(header) + "\n", _PRELUDE]
     demos = lesson.demos
     for index, block in enumerate(demos):
-        code = translate_comments(params.substituted_code(block, resolved), gettext)
+        code = translate_code(params.substituted_code(block, resolved), gettext, block.string_choices)
         rule = f"# ── {index + 1}/{len(demos)} " + "─" * 60
         parts.append(f"{rule}\n{code.rstrip()}\n")
     return "\n\n".join(parts)

@@ -77,7 +77,7 @@ def _run(lesson_id: str, sets: Sequence[str], device: str, gettext_ui: Gettext, 
         from lessons.charts.data import ChartData
 
         printer.charts = ChartData(lesson.charts)
-    status = runner.run_lesson(lesson, values, device, printer.emit)
+    status = runner.run_lesson(lesson, values, device, printer.emit, gettext=gettext_lessons)
     if printer.reader_gone:
         raise BrokenPipeError
     if printer.charts is not None and status != "stopped":

@@ -38,9 +38,9 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from lessons.demos import params
-from lessons.course.catalog import Lesson, LessonError
+from lessons.course.catalog import Gettext, Lesson, LessonError, translate_code
 from lessons.course.i18n import N_
+from lessons.demos import params
 
 __all__ = ["Chart", "DeviceError", "FLUSH_INTERVAL", "demo_filename", "import_torch", "resolve_device", "run_lesson"]
 
@@ -363,14 +363,17 @@ class _BlockFailed(Exception):
 
 
 def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, emit: Emit, *,
-               after_block: AfterBlock | None = None, filename: str | None = None) -> str:
+               after_block: AfterBlock | None = None, filename: str | None = None,
+               gettext: Gettext | None = None) -> str:
     """Run every demo of `lesson`, in order, each in a fresh namespace.
 
     `values`: parameter values (Python/JSON values; missing ones take their
     defaults). Emits the events listed in the module docstring, ending with
     `done`, and returns its status. A KeyboardInterrupt (SIGINT) stops the run.
     `after_block` (see AfterBlock) gets a recording chart. `filename`: what
-    tracebacks call the code (default `<demo N>`).
+    tracebacks call the code (default `<demo N>`). `gettext` (lessons
+    domain): run the code as that language shows it, its printed labels
+    translated like its comments (catalog.translate_code); None runs it as written.
     """
     started = time.monotonic()
     gate = _InterruptGate() if threading.current_thread() is threading.main_thread() else None
@@ -381,7 +384,7 @@ def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, em
             previous_handler = signal.signal(signal.SIGINT, gate.handler)
         events = _Events(emit, gate)
         try:
-            _run_blocks(lesson, values, device, events, after_block, filename)
+            _run_blocks(lesson, values, device, events, after_block, filename, gettext)
         except _BlockFailed as failed:
             events.send(failed.event)
             status = "error"
@@ -403,7 +406,8 @@ def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, em
 
 
 def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, events: _Events,
-                after_block: AfterBlock | None = None, filename: str | None = None) -> None:
+                after_block: AfterBlock | None = None, filename: str | None = None,
+                gettext: Gettext | None = None) -> None:
     try:
         resolved = params.resolve(lesson, values)
     except params.ParamError as exc:
@@ -420,6 +424,8 @@ def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, e
     for index, block in enumerate(demos):
         events.send({"event": "start", "block": index, "total": len(demos), "device": resolved[params.DEVICE]})
         code = params.substituted_code(block, resolved)
+        if gettext is not None:
+            code = translate_code(code, gettext, block.string_choices)
         # No hidden torch.manual_seed here: the code shown is the code run, so
         # a demo that needs repeatable randomness seeds itself, on screen
         # (tests/test_claims.py runs every lesson from two RNG states).

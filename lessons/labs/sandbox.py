@@ -39,7 +39,9 @@ import math
 import os
 import resource
 import select
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -54,10 +56,14 @@ from lessons.course.catalog import Block, Lesson
 from lessons.course.i18n import N_
 from lessons.parent_death import die_with_parent
 
-__all__ = ["LIMITS_ENV", "Limits", "run_in_process", "run_sandboxed"]
+__all__ = ["LIMITS_ENV", "WEB_ENV", "Limits", "run_in_process", "run_sandboxed"]
 
 #: Test and power-user hook: "cpu=2,wall=5,memory_mb=512,max_lines=100".
 LIMITS_ENV = "GRADTOUR_LAB_LIMITS"
+#: Set by `gradtour serve` for its tabs: lab code then runs in a fresh
+#: folder of its own, removed after the run, not in the folder the server
+#: was started from (where a relative path would reach the serving user's files).
+WEB_ENV = "GRADTOUR_WEB"
 
 E_CPU = N_("Your code was still computing after {seconds} s of CPU time, the lab's limit, so it was stopped. "
            "An endless loop?")
@@ -258,10 +264,12 @@ def _on_cpu_limit(trouble: type[_Trouble]):
 
 
 def _child(lab_id: str, code: str, check: bool, limits: Limits, write_fd: int, close_fds: tuple[int, ...],
-           filename: str | None) -> None:
+           filename: str | None, workdir: str | None = None) -> None:
     status = 70
     try:
         os.setpgid(0, 0)
+        if workdir is not None:
+            os.chdir(workdir)
         die_with_parent()
         import faulthandler
 
@@ -316,18 +324,20 @@ def run_sandboxed(lab_id: str, code: str, emit: Callable[[dict], None], *, check
     limits = limits or Limits.from_environment()
     started = time.monotonic()
     runner.import_torch()  # in this process, once: every child starts with it
+    workdir = tempfile.mkdtemp(prefix="gradtour-lab-") if os.environ.get(WEB_ENV) else None
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
     except OSError as exc:
         os.close(read_fd)
         os.close(write_fd)
+        _remove(workdir)
         emit(_error(E_NO_START, reason=exc.strerror or str(exc)))
         emit({"event": "done", "status": "error", "seconds": 0.0})
         return "error"
     if pid == 0:
         os.close(read_fd)
-        _child(lab_id, code, check, limits, write_fd, close_fds, filename)
+        _child(lab_id, code, check, limits, write_fd, close_fds, filename, workdir)
     os.close(write_fd)
     try:
         os.setpgid(pid, pid)  # also done by the child; whichever comes first
@@ -345,6 +355,7 @@ def run_sandboxed(lab_id: str, code: str, emit: Callable[[dict], None], *, check
         _kill_group(pid)
         _, wait_status, usage = os.wait4(pid, 0)
         os.close(read_fd)
+        _remove(workdir)
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     if timed_out:
@@ -355,6 +366,11 @@ def run_sandboxed(lab_id: str, code: str, emit: Callable[[dict], None], *, check
         status = "error"
     emit({"event": "done", "status": status, "seconds": round(time.monotonic() - started, 3)})
     return status
+
+
+def _remove(workdir: str | None) -> None:
+    if workdir is not None:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _forward(read_fd: int, emit: Callable[[dict], None], deadline: float) -> tuple[str | None, bool]:

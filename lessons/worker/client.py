@@ -242,14 +242,16 @@ class DemoWorker:
     # --- runs ------------------------------------------------------------
 
     def run(self, lesson_id: str | None, values: Mapping[str, Any] | None = None, device: str = "auto",
-            *, source: str | None = None) -> AsyncIterator[dict]:
+            *, source: str | None = None, lang: str = "en") -> AsyncIterator[dict]:
         """Run a lesson (or a lesson's Markdown `source`); yield its events up to `done`.
+
+        `lang`: the language whose code runs (its printed labels in that language).
 
         A run still in progress is stopped first (its own iterator still gets
         its `done`). Leaving the loop early stops the run, once the iterator
         is closed: use contextlib.aclosing, or it happens at garbage collection.
         """
-        command = {"cmd": "run", "lesson": lesson_id, "values": dict(values or {}), "device": device}
+        command = {"cmd": "run", "lesson": lesson_id, "values": dict(values or {}), "device": device, "lang": lang}
         if source is not None:
             command["source"] = source
         return self._stream(command)

@@ -3,7 +3,7 @@
 It imports torch once, says {"event": "ready", "torch": ..., "device_auto": ...}
 and then runs lessons on request, one JSON command per stdin line:
 
-    {"cmd": "run", "id": RUN_ID, "lesson": "8.3", "values": {...}, "device": "auto"}
+    {"cmd": "run", "id": RUN_ID, "lesson": "8.3", "values": {...}, "device": "auto", "lang": "zh"}
     {"cmd": "run", "id": RUN_ID, "source": "<lesson markdown>", ...}   (previews, tests)
     {"cmd": "lab", "id": RUN_ID, "lab": "8.hw1", "code": "...", "check": true}
 
@@ -29,7 +29,7 @@ import threading
 from typing import Any
 
 # None of these imports torch: main() does, after the test hook that fails the start.
-from lessons.course import catalog
+from lessons.course import catalog, i18n
 from lessons.demos import runner
 from lessons.demos.channel import Channel
 from lessons.parent_death import die_with_parent
@@ -126,7 +126,13 @@ def _handle(raw: bytes, events: Channel) -> None:
               "block": None, "line": None, "traceback": []})
         emit({"event": "done", "status": "error", "seconds": 0.0})
         return
-    runner.run_lesson(lesson, command.get("values") or {}, str(command.get("device") or "auto"), emit)
+    lang = command.get("lang") or "en"
+    try:
+        gettext = i18n.translations(lang, "lessons").gettext
+    except (ValueError, i18n.CatalogProblem):
+        gettext = None  # the code as written: the UI already said why it shows English
+    runner.run_lesson(lesson, command.get("values") or {}, str(command.get("device") or "auto"), emit,
+                      gettext=gettext)
 
 
 def _handle_lab(command: dict, run_id: Any, events: Channel) -> None:
