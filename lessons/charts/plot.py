@@ -44,15 +44,17 @@ from typing import Any
 
 from rich.cells import cell_len
 
+from lessons.charts import landscape
 from lessons.charts.axes import CLAMP, Axis, data_limits, fit_x_axis, fit_y_axis, fixed_ylim, y_limits
-from lessons.charts.captions import Gettext, captions, identity, plain
+from lessons.charts.captions import captions as line_captions
+from lessons.charts.captions import Captions, Gettext, identity, plain
 from lessons.charts.data import PanelData
 from lessons.charts.series import (
     BAR_GLYPH, MIN_HEIGHT, MIN_WIDTH, PREVIOUS_COLOR, PREVIOUS_GLYPH, display_order, envelope, glyph, is_bar,
     is_log, prepared, series_color,
 )
 
-__all__ = ["DEFAULT_TEXT_HEIGHT", "render_canvas", "render_panel_text"]
+__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "render_canvas", "render_panel_text"]
 
 DEFAULT_TEXT_HEIGHT = 14
 
@@ -97,6 +99,12 @@ def render_canvas(
     spec = spec or {}
     panel = panel if panel is not None else PanelData()
     width, height = int(width), int(height)
+    if landscape.is_landscape(spec):
+        try:
+            return landscape.render_canvas(spec, panel, width, height, previous=previous, color=color)
+        except Exception:  # noqa: BLE001 - as below: a chart glitch never takes the lesson down
+            _log.debug("landscape %r not drawn", spec.get("title"), exc_info=True)
+            return _blank(width, height)
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         return _blank(width, height)
     try:
@@ -219,6 +227,22 @@ def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: i
         marker = plotext.marker("braille", pixel=plotext.pixel(foreground=series_color(0))) if color else BAR_GLYPH
         figure.draw(figure.bar(positions, heights, marker=marker))
     return _finish(figure, x_axis, y_axis, color)
+
+
+def captions(
+    spec: Mapping[str, Any] | None,
+    panel: PanelData | None,
+    width: int,
+    gettext: Gettext = identity,
+    ui_gettext: Gettext = identity,
+    *,
+    previous: PanelData | None = None,
+    color: bool = True,
+) -> Captions:
+    """Title, legend and readout lines for one panel of any kind (see captions.captions)."""
+    if landscape.is_landscape(spec):
+        return landscape.captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color)
+    return line_captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color)
 
 
 def render_panel_text(
