@@ -70,7 +70,7 @@ def race_data() -> ChartData:
     from tests.demo_sources import lesson
 
     lesson_84 = catalog.load("8.4")
-    (block,) = [b for b in lesson_84.demos if "chart.surface" in b.text]
+    (block,) = [b for b in lesson_84.demos if 'panel="ravine"' in b.text]
     demo = lesson(block.text, charts={name: lesson_84.charts[name] for name in ("ravine", "ravine_loss")})
     data = ChartData(["ravine", "ravine_loss"])
     assert runner.run_lesson(demo, None, "cpu", data.apply) == "ok"

@@ -165,8 +165,11 @@ class ChartPanel(Widget):
             id(previous), previous.version if previous is not None else None,
         )
         if key != self._canvas_key:
-            ansi = charts.render_canvas(self.spec, data, width, height, previous=previous, color=True)
-            self._canvas = Text.from_ansi(ansi, no_wrap=True, overflow="crop", end="")
+            if charts.is_landscape(self.spec):
+                self._canvas = charts.render_landscape(self.spec, data, width, height, previous=previous)
+            else:
+                ansi = charts.render_canvas(self.spec, data, width, height, previous=previous, color=True)
+                self._canvas = Text.from_ansi(ansi, no_wrap=True, overflow="crop", end="")
             self._canvas_key = key
         return self._canvas
 

@@ -16,12 +16,13 @@ from lessons.charts.axes import format_number, format_tick
 from lessons.charts.captions import (
     MIN_CANVAS_HEIGHT, ROOMY_CANVAS_HEIGHT, Arrangement, Captions, Line, Span, arrange, crop, legend_keys, plain,
 )
-from lessons.charts.plot import captions, render_canvas, render_panel_text
+from lessons.charts.landscape import is_landscape
+from lessons.charts.plot import captions, render_canvas, render_landscape, render_panel_text
 from lessons.charts.series import GLYPHS, KEY_GLYPH, PALETTE, PREVIOUS_COLOR, PREVIOUS_GLYPH, series_color
 
 __all__ = [
     "PALETTE", "PREVIOUS_COLOR", "GLYPHS", "PREVIOUS_GLYPH", "KEY_GLYPH",
     "Arrangement", "Captions", "Line", "Span", "MIN_CANVAS_HEIGHT", "ROOMY_CANVAS_HEIGHT",
     "arrange", "captions", "crop", "format_number", "format_tick", "legend_keys",
-    "plain", "render_canvas", "render_panel_text", "series_color",
+    "plain", "render_canvas", "render_landscape", "render_panel_text", "series_color", "is_landscape",
 ]

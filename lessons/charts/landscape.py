@@ -12,10 +12,10 @@ cannot shade: a dot is on or off in one colour per cell. Rich half-blocks
 (`▀`, foreground = upper pixel, background = lower pixel) give each cell two
 independently shaded pixels, which doubles the vertical resolution of the
 height map, and leave the cell free to carry a path glyph on the shaded
-background instead. Measured here on a 160x48 canvas with five 300-step paths
-(tests/test_landscape.py times it; bench/ measures the full frame in the app):
-the height map is cached per surface and size, so a frame while training costs
-only the path overlay and the ANSI encoding, about 15 ms in CPython.
+background instead. The shaded map is cached per surface and size, so a frame
+while training costs only the path overlay: about 7 ms at 160x48 with four
+800-step paths (bench/FINDINGS.md; tests/test_landscape.py bounds it, and
+`python -m bench.landscape` measures whole frames in the app).
 
 * The height map is split into bands of equal area (quantiles of the visible
   heights), so a narrow valley, a bowl and Rosenbrock's banana all show their
@@ -35,7 +35,12 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
+
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
 
 from lessons.charts.axes import format_number
 from lessons.charts.captions import Captions, Gettext, Span, _pack, crop, identity
@@ -43,7 +48,8 @@ from lessons.charts.data import PanelData, Series, Surface
 from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, spec_series
 from lessons.course.i18n import N_
 
-__all__ = ["BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "is_landscape", "left_picture", "render_canvas"]
+__all__ = ["BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "is_landscape", "left_picture", "render_canvas",
+           "render_text"]
 
 #: Path glyphs by series index: shapes a reader tells apart without colour.
 #: `@` is kept for the minimum.
@@ -53,11 +59,14 @@ MINIMUM_GLYPH = "@"
 EXIT_GLYPHS = {"left": "<", "right": ">", "up": "^", "down": "v"}
 CONTOUR_GLYPH = "·"
 #: Height bands in colour (greys, dark = low) and without (contour lines).
-BANDS = 12
+#: Eight bands, not more: each band boundary on a row is a style change, and
+#: Textual's cost per frame grows with them (12 bands: 649 styled runs on a
+#: 160x48 ravine, 8: 487; keys wait for that frame while a demo trains).
+BANDS = 8
 PLAIN_BANDS = 7
-#: xterm-256 greys 235…246: dark enough under every path colour of PALETTE,
-#: on dark and light themes alike (the map paints its own background).
-_SHADES = tuple(235 + i for i in range(BANDS))
+#: xterm-256 greys from 235 to 246: dark enough under every path colour of
+#: PALETTE, on dark and light themes alike (the map paints its own background).
+_SHADES = tuple(235 + round(i * 11 / (BANDS - 1)) for i in range(BANDS))
 _PREVIOUS_FG = 252
 _MINIMUM_FG = 231
 #: Coordinates are clamped this many picture widths beyond the picture, so a
@@ -211,6 +220,10 @@ def _trace(series: Series, frame: _Frame) -> tuple[list[tuple[int, int]], dict[t
         cells.append((int(points[0][0]), int(points[0][1])))
     head: tuple[int, int, str] | None = None
     for p, q in zip(points, points[1:]):
+        # Most steps of a training run move less than a cell: no clipping or sampling needed.
+        if 0 <= q[0] < cols and 0 <= q[1] < rows and int(p[0]) == int(q[0]) and int(p[1]) == int(q[1]):
+            cells.append((int(q[0]), int(q[1])))
+            continue
         span = _clip(p, q, cols, rows)
         if span is None:
             continue
@@ -224,6 +237,8 @@ def _trace(series: Series, frame: _Frame) -> tuple[list[tuple[int, int]], dict[t
             cells.append((int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t)))
         if not _inside(q, cols, rows):
             exits[(int(b[0]), int(b[1]))] = _exit_glyph(p, q, cols, rows)
+    # A slow path visits each cell many times; drawing it once is enough.
+    cells = list(dict.fromkeys(cells))
     last = points[-1]
     if _inside(last, cols, rows):
         head = (int(last[0]), int(last[1]), "")
@@ -270,17 +285,64 @@ def _sgr(fg: int | None, bg: int | None, reverse: bool) -> str:
 def render_canvas(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
                   previous: PanelData | None = None, color: bool = True) -> str:
     """The landscape of `panel` as `height` lines of `width` cells (ANSI colours with `color`)."""
-    panel = panel if panel is not None else PanelData()
     width, height = int(width), int(height)
+    drawn = _draw(spec, panel, width, height, previous, color)
+    if drawn is None:
+        return "\n".join(" " * max(0, width) for _ in range(max(0, height)))
+    frame, grid = drawn
+    lines = [frame.y_label(r) + "│" + _encode(grid[r], color) for r in range(frame.rows)]
+    lines.append(frame.x_axis())
+    return "\n".join(lines)
+
+
+def render_text(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                previous: PanelData | None = None) -> Text:
+    """The same canvas in colour as a rich Text, for the TUI.
+
+    Built directly rather than parsed back from ANSI: at 160x48, parsing took
+    as long as drawing (about 9 ms each here), on the UI thread, ten times a second.
+    """
+    width, height = int(width), int(height)
+    drawn = _draw(spec, panel, width, height, previous, True)
+    text = Text(no_wrap=True, overflow="crop", end="")
+    if drawn is None:
+        text.append("\n".join(" " * max(0, width) for _ in range(max(0, height))))
+        return text
+    frame, grid = drawn
+    for r in range(frame.rows):
+        text.append(frame.y_label(r) + "│")
+        run: list[str] = []
+        style = None
+        for cell_text, fg, bg, reverse in grid[r]:
+            now = (fg, bg, reverse)
+            if now != style and run:
+                text.append("".join(run), _rich_style(*style))
+                run = []
+            style = now
+            run.append(cell_text)
+        if run:
+            text.append("".join(run), _rich_style(*style))
+        text.append("\n")
+    text.append(frame.x_axis())
+    return text
+
+
+@lru_cache(maxsize=512)
+def _rich_style(fg: int | None, bg: int | None, reverse: bool) -> Style:
+    return Style(color=Color.from_ansi(fg) if fg is not None else None,
+                 bgcolor=Color.from_ansi(bg) if bg is not None else None, reverse=reverse or None)
+
+
+def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int,
+          previous: PanelData | None, color: bool) -> tuple[_Frame, list[list[_Cell]]] | None:
+    """The frame and every map cell (glyph and colours), or None when too small to draw."""
+    panel = panel if panel is not None else PanelData()
     surface = panel.surface or (previous.surface if previous is not None else None)
     frame = _Frame(surface, width, height)
     if width < MIN_WIDTH or height < MIN_HEIGHT or frame.cols < 4:
-        return "\n".join(" " * max(0, width) for _ in range(max(0, height)))
+        return None
     cols, rows = frame.cols, frame.rows
-    grid: list[list[_Cell]] = [[(" ", None, None, False)] * cols for _ in range(rows)]
-
-    if surface is not None:
-        _shade(grid, surface, cols, rows, color)
+    grid = [row[:] for row in _base(surface, cols, rows, color)]
 
     def put(c: int, r: int, text: str, fg: int | None, reverse: bool = False) -> None:
         if 0 <= c < cols and 0 <= r < rows:
@@ -310,12 +372,7 @@ def render_canvas(spec: Mapping[str, Any] | None, panel: PanelData | None, width
     # Heads last: the current point is never hidden under another path.
     for (c, r, arrow), index, fg in heads:
         put(c, r, arrow or glyph(index), fg, reverse=color)
-
-    lines = []
-    for r in range(rows):
-        lines.append(frame.y_label(r) + "│" + _encode(grid[r], color))
-    lines.append(frame.x_axis())
-    return "\n".join(lines)
+    return frame, grid
 
 
 def _minimum(surface: Surface | None) -> tuple[float, float] | None:
@@ -334,6 +391,24 @@ def _minimum(surface: Surface | None) -> tuple[float, float] | None:
     n_rows, n_cols = len(surface.z), len(surface.z[0])
     return (surface.x_lo + i * (surface.x_hi - surface.x_lo) / (n_cols - 1),
             surface.y_lo + j * (surface.y_hi - surface.y_lo) / (n_rows - 1))
+
+
+_base_cache: dict[tuple[int, int, int, bool], tuple[Surface | None, list[list[_Cell]]]] = {}
+
+
+def _base(surface: Surface | None, cols: int, rows: int, color: bool) -> list[list[_Cell]]:
+    """The shaded map without paths, cached: while a demo trains only the paths change."""
+    key = (id(surface), cols, rows, color)
+    hit = _base_cache.get(key)
+    if hit is not None and hit[0] is surface:
+        return hit[1]
+    grid: list[list[_Cell]] = [[(" ", None, None, False)] * cols for _ in range(rows)]
+    if surface is not None:
+        _shade(grid, surface, cols, rows, color)
+    if len(_base_cache) > 8:
+        _base_cache.clear()
+    _base_cache[key] = (surface, grid)
+    return grid
 
 
 def _shade(grid: list[list[_Cell]], surface: Surface, cols: int, rows: int, color: bool) -> None:

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len
+from rich.text import Text
 
 from lessons.charts import landscape
 from lessons.charts.axes import CLAMP, Axis, data_limits, fit_x_axis, fit_y_axis, fixed_ylim, y_limits
@@ -54,7 +55,7 @@ from lessons.charts.series import (
     is_log, prepared, series_color,
 )
 
-__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "render_canvas", "render_panel_text"]
+__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "render_canvas", "render_landscape", "render_panel_text"]
 
 DEFAULT_TEXT_HEIGHT = 14
 
@@ -227,6 +228,20 @@ def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: i
         marker = plotext.marker("braille", pixel=plotext.pixel(foreground=series_color(0))) if color else BAR_GLYPH
         figure.draw(figure.bar(positions, heights, marker=marker))
     return _finish(figure, x_axis, y_axis, color)
+
+
+def render_landscape(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                     previous: PanelData | None = None) -> Text:
+    """A landscape panel's canvas in colour as a rich Text (what the TUI's ChartPanel shows).
+
+    Built directly rather than parsed back from `render_canvas`'s ANSI: at
+    160x48 the parsing cost as much as the drawing, on the UI thread.
+    """
+    try:
+        return landscape.render_text(spec, panel, width, height, previous=previous)
+    except Exception:  # noqa: BLE001 - a chart glitch never takes the lesson down
+        _log.debug("landscape %r not drawn", (spec or {}).get("title"), exc_info=True)
+        return Text(_blank(int(width), int(height)), no_wrap=True, overflow="crop", end="")
 
 
 def captions(
