@@ -235,7 +235,7 @@ def test_surface_and_path_become_events_the_chart_data_draws():
 
 
 @pytest.mark.parametrize("call, message", [
-    ("chart.path('a', 0, 1, panel='loss')", "chart.path or chart.surface: panel 'loss' is a line chart"),
+    ("chart.path('a', 0, 1, panel='loss')", "chart.path, chart.arrow or chart.surface: panel 'loss' is a line chart"),
     ("chart.add('a', 0, 1, panel='map')", "chart.add: panel 'map' is a landscape chart"),
     ("chart.surface(lambda x, y: x, (1, 0), (0, 1), panel='map')", "xlim must be two finite numbers"),
     ("chart.surface(lambda x, y: x, (0, 1), 5, panel='map')", "ylim must be two numbers"),
@@ -246,3 +246,30 @@ def test_landscape_misuse_is_the_learners_error(call, message):
     (error,) = [e for e in events if e["event"] == "error"]
     assert status == "error" and message in error["message"], error["message"]
     assert error["line"] == 3
+
+
+def test_an_arrow_is_drawn_from_its_point_with_a_head_and_read_out():
+    data = ChartData(["map"])
+    data.apply(bowl_event())
+    data.apply({"event": "arrow", "panel": "map", "series": "-grad", "x": -1.5, "y": 0.0, "dx": 2.0, "dy": 0.0})
+    plain = lines(charts.render_canvas(SPEC, data.panels["map"], 40, 12, color=False))
+    row = next(line for line in plain if ">" in line)
+    assert "--" in row and row.index("-") < row.index(">")
+    caps = charts.captions(SPEC, data.panels["map"], 200)
+    assert "-grad: (2, 0) at (-1.5, 0)" in " ".join(charts.plain(line) for line in caps.readout)
+    # A later arrow replaces it; a non-finite one removes it, and nothing breaks.
+    data.apply({"event": "arrow", "panel": "map", "series": "-grad", "x": 0.0, "y": 0.0, "dx": 0.0, "dy": None})
+    assert not data.panels["map"].arrows
+    data.apply({"event": "arrow", "panel": "map", "series": "-grad", "x": 1e30, "y": 0.0, "dx": -2e30, "dy": 1.0})
+    assert len(lines(charts.render_canvas(SPEC, data.panels["map"], 40, 12, color=True))) == 12
+
+
+def test_the_arrow_api_sends_arrow_events():
+    demo = lesson("chart.arrow('g', 1, 2, 0.5, float('inf'), panel='map')\nchart.arrow('g', 1, 2, 3, 4, panel='map')",
+                  charts=MAP)
+    status, events = run(demo)
+    assert status == "ok"
+    assert [e for e in events if e["event"] == "arrow"] == [
+        {"event": "arrow", "panel": "map", "series": "g", "x": 1, "y": 2, "dx": 0.5, "dy": None},
+        {"event": "arrow", "panel": "map", "series": "g", "x": 1, "y": 2, "dx": 3, "dy": 4},
+    ]

@@ -231,7 +231,7 @@ class DemoRuns:
             self._set_status(record, "running", ST_RUNNING, device=record.device, block=block, total=total)
         elif kind == "out":
             self._line(record, str(event.get("text", "")))
-        elif kind in ("points", "bars", "surface", "diverged"):
+        elif kind in ("points", "bars", "surface", "arrow", "diverged"):
             panel = record.data.apply(event)
             if kind == "diverged":
                 series = str(event.get("series", "?"))

@@ -155,6 +155,8 @@ class PanelData:
     diverged: dict[str, float] = field(default_factory=dict)
     #: a landscape panel's height map (its series are paths: x, y = the two parameters)
     surface: Surface | None = None
+    #: a landscape's arrows: series key → (x, y, dx, dy), the latest of each
+    arrows: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     #: bumped on every change, so a view can tell cheaply whether to redraw
     version: int = 0
     max_points: int = DEFAULT_MAX_POINTS
@@ -162,7 +164,7 @@ class PanelData:
     @property
     def is_empty(self) -> bool:
         return (not any(len(s) for s in self.series.values()) and not self.bar_labels and not self.diverged
-                and self.surface is None)
+                and self.surface is None and not self.arrows)
 
     def add_points(self, series: str, xs: Iterable[Any], ys: Iterable[Any]) -> None:
         target = self.series.get(series)
@@ -198,6 +200,16 @@ class PanelData:
         self.bar_values = []
         self.diverged.clear()
         self.surface = None
+        self.arrows.clear()
+        self.version += 1
+
+    def set_arrow(self, series: str, x: Any, y: Any, dx: Any, dy: Any) -> None:
+        """The arrow `series` now starts at (x, y) and points by (dx, dy); a non-finite one is dropped."""
+        values = tuple(map(to_float, (x, y, dx, dy)))
+        if all(map(math.isfinite, values)):
+            self.arrows[series] = values  # type: ignore[assignment]
+        else:
+            self.arrows.pop(series, None)
         self.version += 1
 
     def set_surface(self, surface: Surface) -> None:
@@ -267,6 +279,11 @@ class ChartData:
                     return None
                 name = self._panel_name(event)
                 self.panel(name).set_surface(surface)
+                return name
+            if kind == "arrow":
+                name = self._panel_name(event)
+                self.panel(name).set_arrow(str(event.get("series", "")), event.get("x"), event.get("y"),
+                                           event.get("dx"), event.get("dy"))
                 return name
             if kind == "diverged":
                 name = self._panel_name(event)

@@ -58,6 +58,9 @@ MINIMUM_GLYPH = "@"
 #: Where a path leaves the picture, by the side it leaves through.
 EXIT_GLYPHS = {"left": "<", "right": ">", "up": "^", "down": "v"}
 CONTOUR_GLYPH = "·"
+#: Arrows (chart.arrow: the negative gradient, say) in a colour no path uses.
+ARROW_COLOR = 196
+ARROW_KEY = "->"
 #: Height bands in colour (greys, dark = low) and without (contour lines).
 #: Eight bands, not more: each band boundary on a row is a style change, and
 #: Textual's cost per frame grows with them (12 bands: 649 styled runs on a
@@ -82,6 +85,7 @@ _AT = N_("{name}: at ({x}, {y})")
 _LEFT = N_("{name}: left the picture, now at ({x}, {y})")
 _DIVERGED_AT = N_("{name}: diverged at step {step}")
 _READOUT_SEPARATOR = N_("; ")
+_ARROW = N_("{name}: ({dx}, {dy}) at ({x}, {y})")
 
 MIN_WIDTH = 12
 MIN_HEIGHT = 4
@@ -364,6 +368,9 @@ def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, h
             put(c, r, arrow, fg)
         if head is not None:
             heads.append((head, index, fg))
+    for key, (x, y, dx, dy) in panel.arrows.items():
+        for c, r, text in _arrow_cells(frame, x, y, dx, dy):
+            put(c, r, text, ARROW_COLOR if color else None)
     minimum = _minimum(surface)
     if minimum is not None:
         c, r = frame.cell(*minimum)
@@ -373,6 +380,31 @@ def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, h
     for (c, r, arrow), index, fg in heads:
         put(c, r, arrow or glyph(index), fg, reverse=color)
     return frame, grid
+
+
+def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float) -> list[tuple[int, int, str]]:
+    """The cells of an arrow from (x, y) by (dx, dy): a shaft of `-|/\\` and a head of `<>^v`."""
+    p, q = frame.cell(x, y), frame.cell(x + dx, y + dy)
+    span = _clip(p, q, frame.cols, frame.rows)
+    if span is None:
+        return []
+    dc, dr = q[0] - p[0], q[1] - p[1]
+    if abs(dr) < 0.4 * abs(dc):
+        shaft = "-"
+    elif abs(dc) < 0.4 * abs(dr):
+        shaft = "|"
+    else:
+        shaft = "/" if dc * dr < 0 else "\\"
+    head = (">" if dc > 0 else "<") if abs(dc) >= abs(dr) else ("v" if dr > 0 else "^")
+    t0, t1 = span
+    n = max(1, int(2 * max(abs(dc), abs(dr)) * (t1 - t0)))
+    cells = dict.fromkeys((int(p[0] + dc * (t0 + (t1 - t0) * k / n)), int(p[1] + dr * (t0 + (t1 - t0) * k / n)))
+                          for k in range(n + 1))
+    out = [(c, r, shaft) for c, r in cells]
+    if out and t1 == 1.0:
+        c, r, _ = out[-1]
+        out[-1] = (c, r, head)
+    return out
 
 
 def _minimum(surface: Surface | None) -> tuple[float, float] | None:
@@ -485,6 +517,11 @@ def captions(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int
             else:
                 readout.append([(ui_gettext(_AT).format(name=name, x=x, y=y), "readout")])
         keys.append(chunk)
+    for key, (x, y, dx, dy) in panel.arrows.items():
+        name = gettext(names[key]) if key in names else key
+        keys.append([(ARROW_KEY, ARROW_COLOR if color else None), (" " + name, None)])
+        readout.append([(ui_gettext(_ARROW).format(name=name, dx=format_number(dx), dy=format_number(dy),
+                                                   x=format_number(x), y=format_number(y)), "readout")])
     if surface is not None:
         keys.append([(MINIMUM_GLYPH, None), (" " + ui_gettext(_MIN_LEGEND), None)])
     if previous is not None and any(len(s) for s in previous.series.values()):

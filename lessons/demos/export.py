@@ -34,6 +34,9 @@ class _Chart:
     def surface(self, loss, xlim, ylim, panel=None, minimum=None):
         pass
 
+    def arrow(self, series, x, y, dx, dy, panel=None):
+        pass
+
 
 chart = _Chart()
 '''

@@ -17,6 +17,8 @@ Events (dicts; "event" names the kind):
                                             minimum = [x, y] or null. On a landscape
                                             panel, `points` are the path: xs, ys are
                                             the two parameters.
+    arrow     {panel, series, x, y, dx, dy}  a landscape's arrow from (x, y) by (dx, dy),
+                                            replacing the series' previous one
     error     {kind, message, block, line, traceback, [template, arguments]}
     done      {status, seconds}             status: ok | error | stopped
 
@@ -338,6 +340,20 @@ class Chart:
             self._diverged.add(key)
             self._events.send({"event": "diverged", "panel": panel, "series": series, "x": step})
 
+    def arrow(self, series: Any, x: Any, y: Any, dx: Any, dy: Any, panel: str | None = None) -> None:
+        """An arrow on a landscape from (x, y) by (dx, dy), e.g. the negative gradient at the current point.
+
+        Each call replaces the series' previous arrow; one with a non-finite
+        number is not drawn.
+        """
+        panel = self._panel(panel, "landscape")
+        numbers = [_number(value, name) for value, name in ((x, "x"), (y, "y"), (dx, "dx"), (dy, "dy"))]
+        if self._events is None:
+            return
+        x, y, dx, dy = (value if math.isfinite(value) else None for value in numbers)
+        self._events.send({"event": "arrow", "panel": panel, "series": str(series),
+                           "x": x, "y": y, "dx": dx, "dy": dy})
+
     def surface(self, loss: Any, xlim: Any, ylim: Any, panel: str | None = None, minimum: Any = None) -> None:
         """The height map of a landscape panel: `loss(x, y)` on a grid over xlim × ylim.
 
@@ -391,7 +407,7 @@ class Chart:
             raise ValueError(f"chart: unknown panel {panel!r}; the lesson declares {', '.join(self._charts)}")
         declared = (spec or {}).get("kind", "line")
         if declared != kind:
-            call = {"line": "add", "bar": "bars", "landscape": "path or chart.surface"}[kind]
+            call = {"line": "add", "bar": "bars", "landscape": "path, chart.arrow or chart.surface"}[kind]
             raise ValueError(f"chart.{call}: panel {panel!r} is a {declared} chart")
         return panel
 
