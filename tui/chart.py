@@ -78,6 +78,8 @@ class ChartPanel(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.spec: dict[str, Any] = dict(spec or {})
+        # A map needs room in both directions (chart.tcss gives it more).
+        self.set_class(charts.is_landscape(self.spec), "-landscape")
         self._data = data
         self._previous = previous
         self._gettext: Gettext = gettext or _identity
