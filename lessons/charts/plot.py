@@ -58,6 +58,7 @@ from lessons.charts.series import (
 __all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "render_canvas", "render_landscape", "render_panel_text"]
 
 DEFAULT_TEXT_HEIGHT = 14
+LANDSCAPE_TEXT_HEIGHT = 22
 
 _LOCK = threading.Lock()
 _log = logging.getLogger(__name__)
@@ -268,13 +269,17 @@ def render_panel_text(
     *,
     ui_gettext: Gettext = identity,
     previous: PanelData | None = None,
-    height: int = DEFAULT_TEXT_HEIGHT,
+    height: int | None = None,
 ) -> str:
     """One panel as plain text for `gradtour run`: title, canvas, legend with axis names, readout.
 
     Every line is at most `width` terminal cells (trailing spaces trimmed).
+    `height`: of the canvas; by default DEFAULT_TEXT_HEIGHT, or
+    LANDSCAPE_TEXT_HEIGHT for a map, whose paths need rows as much as columns.
     """
     width = max(MIN_WIDTH, int(width))
+    if height is None:
+        height = LANDSCAPE_TEXT_HEIGHT if landscape.is_landscape(spec) else DEFAULT_TEXT_HEIGHT
     caps = captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=False)
     canvas = render_canvas(spec, panel, width, height, previous=previous, color=False)
     lines = [plain(caps.title), *canvas.split("\n"), *map(plain, caps.legend), *map(plain, caps.readout)]
