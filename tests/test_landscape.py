@@ -269,7 +269,25 @@ def test_the_arrow_api_sends_arrow_events():
                   charts=MAP)
     status, events = run(demo)
     assert status == "ok"
+    # Both calls fall within one flush interval: only the latest arrow is sent.
     assert [e for e in events if e["event"] == "arrow"] == [
-        {"event": "arrow", "panel": "map", "series": "g", "x": 1, "y": 2, "dx": 0.5, "dy": None},
         {"event": "arrow", "panel": "map", "series": "g", "x": 1, "y": 2, "dx": 3, "dy": 4},
     ]
+
+
+def test_an_arrow_at_every_step_of_a_long_run_is_throttled():
+    demo = lesson(
+        """
+        for step in range(3000):
+            chart.path("w", step / 3000, 0.0, panel="map")
+            chart.arrow("g", step / 3000, 0.0, 1.0, 0.0, panel="map")
+        """,
+        charts=MAP,
+    )
+    status, events = run(demo)
+    arrows = [e for e in events if e["event"] == "arrow"]
+    assert status == "ok" and 1 <= len(arrows) < 100
+    # The last arrow sent is the last one drawn, after the last points.
+    assert arrows[-1]["x"] == 2999 / 3000
+    kinds = [e["event"] for e in events if e["event"] in ("points", "arrow")]
+    assert kinds[-1] == "arrow"

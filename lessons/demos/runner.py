@@ -18,7 +18,8 @@ Events (dicts; "event" names the kind):
                                             panel, `points` are the path: xs, ys are
                                             the two parameters.
     arrow     {panel, series, x, y, dx, dy}  a landscape's arrow from (x, y) by (dx, dy),
-                                            replacing the series' previous one
+                                            replacing the series' previous one; only
+                                            the latest is sent with each batch of points
     error     {kind, message, block, line, traceback, [template, arguments]}
     done      {status, seconds}             status: ok | error | stopped
 
@@ -168,6 +169,8 @@ class _Events:
         self._gate = gate
         self._lock = threading.Condition()
         self._pending: dict[tuple[str, str], tuple[list, list]] = {}
+        #: events that replace the previous one of their key (arrows): only the latest is sent
+        self._latest: dict[tuple[str, str, str], dict] = {}
         self._last_flush = 0.0
         self._closed = False
         self._failure: BaseException | None = None
@@ -198,6 +201,16 @@ class _Events:
                 # fought the demo for the GIL: 8.3 ran 15% slower (bench).
                 self._lock.notify()
 
+    def latest(self, key: tuple[str, str, str], event: dict) -> None:
+        """Send `event` with the next batch of points, unless another of the same `key` replaces it first."""
+        with self._shield(), self._lock:
+            first = not self._pending and not self._latest
+            self._latest[key] = event
+            if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+                self._flush_locked()
+            elif first:
+                self._lock.notify()
+
     def _flush_locked(self) -> None:
         if self._failure is not None:
             # What broke the flush thread's emit (a closed pipe, say) belongs
@@ -205,14 +218,17 @@ class _Events:
             failure, self._failure = self._failure, None
             raise failure
         pending, self._pending = self._pending, {}
+        latest, self._latest = self._latest, {}
         self._last_flush = time.monotonic()
         for (panel, series), (xs, ys) in pending.items():
             self._emit({"event": "points", "panel": panel, "series": series, "xs": xs, "ys": ys})
+        for event in latest.values():
+            self._emit(event)
 
     def _flush_loop(self) -> None:
         with self._lock:
             while not self._closed:
-                if not self._pending:
+                if not self._pending and not self._latest:
                     # Timed, so that an interrupt between setting _closed and
                     # notifying cannot leave this thread waiting for ever.
                     self._lock.wait(0.5)
@@ -351,8 +367,10 @@ class Chart:
         if self._events is None:
             return
         x, y, dx, dy = (value if math.isfinite(value) else None for value in numbers)
-        self._events.send({"event": "arrow", "panel": panel, "series": str(series),
-                           "x": x, "y": y, "dx": dx, "dy": dy})
+        # Throttled like the points: an arrow drawn at every step of a long
+        # run is sent at most once per FLUSH_INTERVAL, the latest one.
+        self._events.latest(("arrow", panel, str(series)), {
+            "event": "arrow", "panel": panel, "series": str(series), "x": x, "y": y, "dx": dx, "dy": dy})
 
     def surface(self, loss: Any, xlim: Any, ylim: Any, panel: str | None = None, minimum: Any = None) -> None:
         """The height map of a landscape panel: `loss(x, y)` on a grid over xlim × ylim.
