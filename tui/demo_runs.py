@@ -243,7 +243,7 @@ class DemoRuns:
             self._set_status(record, "running", ST_RUNNING, device=record.device, block=block, total=total)
         elif kind == "out":
             self._line(record, str(event.get("text", "")))
-        elif kind in ("points", "bars", "diverged"):
+        elif kind in ("points", "bars", "surface", "arrow", "diverged"):
             panel = record.data.apply(event)
             if kind == "diverged":
                 series = str(event.get("series", "?"))
