@@ -132,7 +132,11 @@ class DemoPane(Vertical):
             from textual.widgets import RichLog
 
             self._charts = Container(id="charts")
-            self._console = RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False)
+            # min_width=1: RichLog wraps at 78 cells at least by default, wider
+            # than the console at 80 columns (77), which cut the 78th cell off
+            # every long line and with it a Chinese character straddling it.
+            self._console = RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False,
+                                    min_width=1)
             self.mount(self._charts, self._console)
         return self._console
 
