@@ -37,3 +37,52 @@ async def test_a_long_chinese_line_keeps_every_character(size, offset):
         await pilot.pause()
         text = visible_text(app)
         assert [char for char in RARE if char not in text] == []
+
+
+#: More ideographs than one wrapped line holds at any of the sizes above.
+LONG = [chr(code) for code in range(0x9F00, 0x9F00 + 120)]
+
+
+async def shown_on_screen(app, pilot, console) -> list[str]:
+    """LONG's characters missing from the screen, the console at its top."""
+    console.scroll_home(animate=False, immediate=True)
+    await pilot.pause()
+    text = visible_text(app)
+    return [char for char in LONG if char not in text]
+
+
+async def test_output_rewraps_when_the_terminal_narrows():
+    """Written at 110 columns, read at 80: the lines wrap again, none is cut."""
+    app = make_app(lesson="8.hw4", lang="zh")
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.pause()
+        pane = app.lesson_screen.demo_pane
+        console = pane._body()
+        pane.set_class(False, "-idle")
+        await pilot.pause()
+        pane.write("".join(LONG))
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert all(strip.cell_length <= console.scrollable_content_region.width for strip in console.lines)
+        assert await shown_on_screen(app, pilot, console) == []
+
+
+async def test_output_written_as_the_console_appears_is_wrapped_at_its_width():
+    """A line that arrives in the tick that shows the console (the pane was
+    idle, hidden: no width yet) is wrapped again once the console has one."""
+    app = make_app(lesson="8.hw4", lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pane = app.lesson_screen.demo_pane
+        console = pane._body()
+        pane.set_class(True, "-idle")
+        await pilot.pause()
+        assert not console.size.width
+        pane.set_class(False, "-idle")
+        pane.write("".join(LONG))
+        await pilot.pause()
+        await pilot.pause()
+        assert max(strip.cell_length for strip in console.lines) > 40  # not a character a line
+        assert await shown_on_screen(app, pilot, console) == []
