@@ -119,6 +119,11 @@ class DemoPane(Vertical):
     #: lesson's widgets are still being removed when the new ones mount)
     panels: dict[str, ChartPanel] = {}
     _console: RichLog | None = None
+    #: what the console shows, as written: RichLog wraps a line once, at the
+    #: width of the moment, so a console that changes width rewraps from here
+    _written: collections.deque
+    #: the console's width when it last wrapped
+    _wrapped_at = 0
     _charts: Container | None = None
     #: the lesson whose chart widgets are mounted
     _charts_of: str | None = None
@@ -132,7 +137,12 @@ class DemoPane(Vertical):
             from textual.widgets import RichLog
 
             self._charts = Container(id="charts")
-            self._console = RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False)
+            self._written = collections.deque(maxlen=MAX_LINES)
+            # min_width=1: RichLog wraps at 78 cells at least by default, wider
+            # than the console at 80 columns (77), which cut the 78th cell off
+            # every long line and with it a Chinese character straddling it.
+            self._console = RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False,
+                                    min_width=1)
             self.mount(self._charts, self._console)
         return self._console
 
@@ -174,6 +184,7 @@ class DemoPane(Vertical):
         """
         console = self._body()
         console.clear()
+        self._written.clear()
         if record.lines:
             lines = [line if isinstance(line, Text) else Text(line) for line in map(console_line, record.lines)]
             self._append(Text("\n").join(lines))
@@ -214,6 +225,8 @@ class DemoPane(Vertical):
 
     def _append(self, content: Text | str) -> None:
         console = self._body()
+        self._written.append(content)
+        self._wrapped_at = console.scrollable_content_region.width
         if not console.size.height:  # not laid out yet: its end is not known
             console.write(content)
             return
@@ -222,6 +235,27 @@ class DemoPane(Vertical):
         # lines of a run came after its "done", bench/FINDINGS.md).
         console.write(content, scroll_end=False)
         console.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def on_resize(self) -> None:
+        # The console's size follows the pane's; it is known after the refresh.
+        if self._console is not None:
+            self.call_after_refresh(self._rewrap)
+
+    def _rewrap(self) -> None:
+        """Wrap the console's lines again at its new width.
+
+        Lines wrapped wider than the console is now lose their last cells
+        (half a Chinese character is drawn as a blank); lines written while
+        the console was hidden were wrapped at no width at all.
+        """
+        console = self._console
+        width = console.scrollable_content_region.width if console is not None else 0
+        if console is None or not width or width == self._wrapped_at or not self._written:
+            return
+        written = [Text(content) if isinstance(content, str) else content for content in self._written]
+        console.clear()
+        self._written.clear()
+        self._append(Text("\n").join(written))
 
     def relocalize(self) -> None:
         """Captions and our own console lines in the new language.
