@@ -126,6 +126,8 @@ def test_translated_strings_keep_their_fields_and_the_code_compiles():
     # an escape is no word; a word with an underscore is a name
     ('print(f"\\n{x}", f"train_acc={a}", f"\\nFinal w: {w}")\n', ["\\nFinal w: {w}"]),
     ('s = b"bytes are data"\n', []),
+    # a word with a digit is a coordinate's name (the landscape's w1, w2)
+    ('print(f"w2 = {w[1]:.2f}", f"after 20 steps w1 = {a}")\n', ["after 20 steps w1 = {a}"]),
 ])
 def test_prose_literals_are_found(code, expected):
     assert [text for _s, _e, text in code_strings(code)] == expected

@@ -213,8 +213,10 @@ def _is_prose(text: str, is_fstring: bool) -> bool:
         return False
     plain = _without_fields(text) if is_fstring else text
     plain = re.sub(r"\\.", " ", plain)  # an escape such as \n is not a word
-    # A word with an underscore names code: train_acc, clip_grad_norm_.
-    return any(len(word) > 1 and "_" not in word and word not in CODE_WORDS for word in _WORD.findall(plain))
+    # A word with an underscore names code: train_acc, clip_grad_norm_; so
+    # does one with a digit: the coordinates w1, w2 of a 2-D landscape.
+    return any(len(word) > 1 and "_" not in word and not any(c.isdigit() for c in word) and word not in CODE_WORDS
+               for word in _WORD.findall(plain))
 
 
 def _without_fields(text: str) -> str:
