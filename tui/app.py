@@ -70,11 +70,19 @@ class LessonScreen(Screen):
         # Before the first layout, not on the first resize: switching layout
         # then lays out (renders) every block of the lesson a second time.
         self.set_class(self.app.size.width >= WIDE, "-wide")
-        yield Static(id="topbar")
+        yield self._topbar
         with Container(id="main"):
             yield LessonView(id="lesson")
             yield DemoPane(id="demo")
         yield LocalizedFooter()
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Kept, not queried: the title may be set while Textual still mounts it.
+        self._topbar = Static(id="topbar")
+
+    def show_title(self, markup: str) -> None:
+        self._topbar.update(markup)
 
     @property
     def lesson_view(self) -> LessonView:
@@ -272,7 +280,7 @@ class GradTour(LabActions, App):
         position = f"{lesson.index + 1} / {len(catalog.LESSON_IDS)}"
         mode = _("bilingual") if self.bilingual else LANGUAGE_NAMES[current_language()]
         title = lesson_gettext()(lesson.title)
-        self.lesson_screen.query_one("#topbar", Static).update(
+        self.lesson_screen.show_title(
             f"[b]{lesson.id}[/b]  {_escape(title)}  [dim]│[/dim] {position} [dim]│[/dim] {mode}"
         )
         # Without the reactive's repaint: assigning sub_title repaints the
@@ -282,7 +290,7 @@ class GradTour(LabActions, App):
     def relocalize(self) -> None:
         screen = self.lesson_screen
         screen.lesson_view.relocalize(*self._gettexts())
-        screen.demo_pane.relocalize()
+        screen.demo_pane.post_message(DemoPane.Relocalize())
         self.labs.relocalize()
         self.update_topbar()
         screen.refresh_bindings()

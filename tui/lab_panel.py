@@ -62,6 +62,7 @@ class LabPanel(Vertical):
 
         # Kept, not queried: its text is still wanted while the app unmounts.
         self._editor = LabEditor("", id="lab-editor")
+        self._solution = Static(id="lab-solution", classes="lab-solution")
         self._take("", "", (), None)
 
     def load(self, lab_id: str, code: str, path: str, hints: tuple[Block, ...], solution: Block | None) -> None:
@@ -91,7 +92,7 @@ class LabPanel(Vertical):
         yield Static(id="lab-said", classes="lab-said")
         yield self._editor
         yield Static(id="lab-hints", classes="lab-hints")
-        yield Static(id="lab-solution", classes="lab-solution")
+        yield self._solution
 
     def on_mount(self) -> None:
         self.redraw()
@@ -99,6 +100,11 @@ class LabPanel(Vertical):
     @property
     def editor(self) -> LabEditor:
         return self._editor
+
+    @property
+    def solution_view(self) -> Static:
+        """Where the solution is shown (to scroll to)."""
+        return self._solution
 
     # -- what tui/labs.py tells it ------------------------------------------------
 
@@ -161,7 +167,7 @@ class LabPanel(Vertical):
         widget.update(Group(*parts))
 
     def _draw_solution(self) -> None:
-        widget = self.query_one("#lab-solution", Static)
+        widget = self._solution
         block = self.solution_block
         widget.display = self.solution_shown and block is not None
         if not widget.display or block is None:

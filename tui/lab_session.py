@@ -153,34 +153,15 @@ class Labs:
         if panel.is_mounted:
             panel.redraw()
         self.panel = panel
-        self._place(panel, lesson, tries=20)
+        self._place(panel, lesson)
         record = self.app.demos.record(lesson)
         if record.status[0] == "idle":
-            record.status = ("idle", ST_LAB_IDLE, {})
-            self.app.lesson_screen.demo_pane.update_status()
+            self.app.demos.set_status(record, "idle", ST_LAB_IDLE)
 
-    def _place(self, panel: LabPanel, lesson: Lesson, tries: int) -> None:
-        """Mount the panel right after the lesson's lab block.
-
-        That block may not be mounted yet (the lesson view mounts a long
-        lesson's lower blocks a frame later): then try again after the next
-        refresh. Views of another lesson may still be there: match the block.
-        """
-        if self.panel is not panel or self.lab_id != lesson.id:
-            return  # the learner has moved on (one panel serves every lab)
-        view = self.app.lesson_screen.lesson_view
-        anchor = next((v for v in view.children if getattr(v, "block", None) is lesson.lab_block), None)
-        if anchor is None and tries > 0:
-            self.app.call_after_refresh(self._place, panel, lesson, tries - 1)
-            return
-        if panel.parent is not view:
-            view.mount(panel, after=anchor) if anchor is not None else view.mount(panel)
-            return
-        if anchor is not None and anchor is not panel:
-            view.move_child(panel, after=anchor)
-        elif anchor is None and view.children[-1] is not panel:
-            view.move_child(panel, after=view.children[-1])
-        panel.display = True
+    def _place(self, panel: LabPanel, lesson: Lesson) -> None:
+        """Put the panel right after the lesson's lab block (the view places it)."""
+        self.app.lesson_screen.lesson_view.place_after_block(
+            panel, lesson.lab_block, still_wanted=lambda: self.panel is panel and self.lab_id == lesson.id)
 
     def _load(self, lab: labs.Lab, progress: LabProgress) -> tuple[str, str | None]:
         """The code to edit: the file's, else the saved copy, else the starter; and a write problem."""
@@ -428,9 +409,8 @@ class Labs:
 
     def _show_solution(self) -> None:
         self._progress(self.lab_id, solution=True)
-        widget = self.panel.query_one("#lab-solution")
-        self.app.call_after_refresh(self.app.lesson_screen.lesson_view.scroll_to_widget, widget, animate=False,
-                                    top=True)
+        self.app.call_after_refresh(self.app.lesson_screen.lesson_view.scroll_to_widget, self.panel.solution_view,
+                                    animate=False, top=True)
 
     def reset(self) -> None:
         if self.panel is None or self.lab_id is None:

@@ -12,6 +12,7 @@ from rich.segment import Segment
 from textual.actions import SkipAction
 from textual.cache import LRUCache
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from lessons.catalog import Block, Gettext, Lesson
@@ -264,6 +265,30 @@ class LessonView(VerticalScroll, can_focus=True):
         if not self.allow_vertical_scroll:
             raise SkipAction()
         self.scroll_page_down(animate=False)
+
+    def place_after_block(self, widget: Widget, block: Block, still_wanted: Callable[[], bool],
+                          tries: int = 20) -> None:
+        """Show `widget` (mounted here, or moved) right after `block`'s view.
+
+        That view may not be mounted yet (a long lesson's lower blocks are
+        mounted a frame later): then again after the next refresh, while
+        `still_wanted()`. Views of another lesson may still be there: the
+        block is matched, not its index.
+        """
+        if not still_wanted():
+            return
+        anchor = next((view for view in self.children if getattr(view, "block", None) is block), None)
+        if anchor is None and tries > 0:
+            self.call_after_refresh(self.place_after_block, widget, block, still_wanted, tries - 1)
+            return
+        if widget.parent is not self:
+            self.mount(widget, after=anchor) if anchor is not None else self.mount(widget)
+            return
+        if anchor is not None and anchor is not widget:
+            self.move_child(widget, after=anchor)
+        elif anchor is None and self.children[-1] is not widget:
+            self.move_child(widget, after=self.children[-1])
+        widget.display = True
 
     def set_code_values(self, code_values: dict) -> None:
         self.code_values = code_values
