@@ -10,7 +10,7 @@ from lessons import catalog
 from tests.helpers import CJK
 from tui.app import GradTour
 from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
-from tui.lesson_view import BlockView
+from tui.widgets.lesson_view import BlockView
 from tui.state import State, load_state, state_path
 
 

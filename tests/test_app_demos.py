@@ -15,8 +15,8 @@ from rich.syntax import Syntax
 
 from tests.helpers import wait_until
 from tests.test_app import make_app, visible_text
-from tui.params_dialog import ParamsDialog
-from tui.render import localized_renderable
+from tui.dialogs.params import ParamsDialog
+from tui.widgets.render import localized_renderable
 
 LONG = 60  # seconds: generous, the first run waits for torch to import
 

@@ -35,12 +35,14 @@ def test_no_import_statement(package, forbidden):
 
 @pytest.mark.parametrize("package, forbidden", [("lessons", "textual"), ("tui", "torch")])
 def test_importing_the_package_loads_no_forbidden_module(package, forbidden):
-    modules = [p.stem for p in (ROOT / package).glob("*.py")
-               if p.stem not in ("__main__", "worker")]
+    # Every module, sub-packages' included (tui.widgets.chart, …).
+    modules = [".".join(p.relative_to(ROOT / package).with_suffix("").parts)
+               for p in (ROOT / package).rglob("*.py") if p.stem not in ("__main__", "worker")]
+    modules = [name.removesuffix(".__init__").removesuffix("__init__") for name in modules]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
-        f"    importlib.import_module('{package}.' + name if name != '__init__' else '{package}')\n"
+        f"    importlib.import_module('{package}.' + name if name else '{package}')\n"
         f"print({forbidden!r} in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

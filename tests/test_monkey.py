@@ -344,7 +344,7 @@ async def test_keys_while_the_demo_pane_is_still_being_composed(monkeypatch, key
     reached into the pane's children found none: NoMatches, exit 1."""
     from textual.widget import Widget
 
-    from tui.demo_pane import DemoPane
+    from tui.widgets.demo_pane import DemoPane
 
     async def slow_compose(pane, event):
         for key in keys:  # as the terminal delivers them, while the pane waits

@@ -64,7 +64,7 @@ def test_the_wheel_carries_catalogs_lessons_glossary_and_stylesheets(wheel):
         assert f"lessons/content/{lesson_id}.md" in names
     assert "lessons/glossary.yaml" in names
     stylesheets = {name for name in names if name.endswith(".tcss")}
-    assert {f"tui/{path.name}" for path in (ROOT / "tui").glob("*.tcss")} <= stylesheets
+    assert {path.relative_to(ROOT).as_posix() for path in (ROOT / "tui").rglob("*.tcss")} <= stylesheets
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "gradtour = tui.cli:main" in entry_points
     assert not any(name.startswith("tests/") for name in names)

@@ -15,14 +15,16 @@ from textual.widgets import Static
 
 from lessons import catalog
 from lessons.i18n import LANGUAGES
-from tui import cjk_wrap, lab_panel, lifecycle, small_screen, themes
-from tui.demo_pane import DemoPane
-from tui.demo_runs import DemoRuns
+from tui import cjk_wrap, themes
+from tui.controllers import lifecycle
+from tui.controllers.demo_runs import DemoRuns
+from tui.screens import small_screen
+from tui.widgets.demo_pane import DemoPane
 from tui.i18n import N_, _, current_language, lesson_gettext, set_language
-from tui.lab_session import LabActions, Labs
-from tui.lesson_view import LessonView
+from tui.controllers.lab_session import LabActions, Labs
+from tui.widgets.lesson_view import LessonView
 from tui.state import State, save_state, state_path
-from tui.widgets import LocalizedFooter
+from tui.widgets.footer import LocalizedFooter
 
 LESSON_KEYS = Binding.Group(N_("lesson"), compact=True)
 
@@ -57,7 +59,7 @@ class LessonScreen(Screen):
         Binding("s,escape", "app.stop_demo", N_("stop")),
         Binding("e", "app.edit_params", N_("edit")),
         Binding("x", "app.export_demo", N_("export")),
-        # Labs (tui/lab_session.py): shown only on a lab's page.
+        # Labs (tui/controllers/lab_session.py): shown only on a lab's page.
         Binding("c", "app.lab_check", N_("check")),
         Binding("h", "app.lab_hint", N_("hint")),
         Binding("i", "app.lab_edit", N_("code"), show=False),  # the lab panel says it; 76 columns hold the rest
@@ -119,26 +121,26 @@ class LessonScreen(Screen):
     # The dialogs are imported when first opened: the first screen needs none.
 
     def action_contents(self) -> None:
-        from tui.dialogs import ContentsDialog
+        from tui.dialogs.lesson import ContentsDialog
 
         self.app.push_screen(ContentsDialog(self.app.lesson_id, passed=self.app.labs.passed()),
                              self.app.open_lesson_if_chosen)
 
     def action_glossary(self) -> None:
-        from tui.dialogs import GlossaryDialog
+        from tui.dialogs.lesson import GlossaryDialog
 
         self.app.push_screen(GlossaryDialog())
 
     def action_help(self) -> None:
-        from tui.dialogs import HelpDialog
+        from tui.dialogs.lesson import HelpDialog
 
         self.app.push_screen(HelpDialog())
 
 
 class GradTour(LabActions, App):
-    # chart.tcss by name: importing tui.chart (and plotext's helpers) for its
-    # path would cost the first screen ~10 ms.
-    CSS_PATH = ["app.tcss", "chart.tcss", lab_panel.CSS_PATH]
+    # One stylesheet per area, by path: importing tui.widgets.chart (and
+    # plotext's helpers) for its path would cost the first screen ~10 ms.
+    CSS_PATH = ["app.tcss", "widgets/chart.tcss", "widgets/labs.tcss"]
     TITLE = "gradtour"
     BINDINGS = [
         Binding("ctrl+c", "quit", N_("quit"), show=False, priority=True),
@@ -173,7 +175,7 @@ class GradTour(LabActions, App):
         self._save_lock = threading.Lock()
         self._save_wanted = False
         self.demos = DemoRuns(self)
-        self.labs = Labs(self)
+        self.labs = Labs(self, self.demos)
         cjk_wrap.install()
         set_language(lang)
         if lang_is_explicit:
@@ -323,7 +325,7 @@ class GradTour(LabActions, App):
         self.notify(_("Chinese translations are unavailable ({reason}); showing English").format(reason=problem),
                     severity="error", timeout=10)
 
-    # -- demos (tui/demo_runs.py does the work) -------------------------------
+    # -- demos (tui/controllers/demo_runs.py does the work) -------------------------------
 
     def action_run_demo(self) -> None:
         if not self.labs.run(check=False):  # on a lab, `r` runs the learner's code
@@ -382,7 +384,7 @@ class GradTour(LabActions, App):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
-        from tui.palette import Palette
+        from tui.dialogs.palette import Palette
 
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(Palette(placeholder=_("Search for commands…"), id="--command-palette"))

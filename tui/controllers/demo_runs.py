@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lessons import catalog
 from lessons.catalog import Lesson
-from tui.demo_pane import (
+from tui.widgets.demo_pane import (
     MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_RUNNING, ST_STOPPED,
     DemoPane, Note, RunRecord,
 )
@@ -29,7 +29,7 @@ from tui.i18n import N_, _, lesson_gettext
 
 if TYPE_CHECKING:
     from lessons.worker_client import DemoWorker
-    from tui.app import GradTour
+    from tui.controllers.host import Host
 
 #: Seconds between drawings of a running demo (console and charts): ten a
 #: second looks live. Charts and console had their own clocks (10 and 20 Hz,
@@ -47,7 +47,7 @@ MSG_NO_DEMO = N_("This lesson has no demo to run.")
 
 
 class DemoRuns:
-    def __init__(self, app: GradTour) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
         self._worker: DemoWorker | None = None
         self.records: dict[str, RunRecord] = {}
@@ -311,7 +311,7 @@ class DemoRuns:
         if not lesson.params:
             return
         from lessons.params import defaults
-        from tui.params_dialog import ParamsDialog
+        from tui.dialogs.params import ParamsDialog
 
         self.app.push_screen(ParamsDialog(lesson, self.values_for(lesson), defaults(lesson)),
                              lambda values: self._params_chosen(lesson, values))

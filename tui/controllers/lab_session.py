@@ -1,7 +1,7 @@
 """The labs in the app: the editor in the lesson, its file, checks, hints, progress.
 
 On a homework page the starting code's place in the lesson holds a LabPanel
-(tui/lab_panel.py) whose editor edits the lab's workspace file
+(tui/widgets/lab_panel.py) whose editor edits the lab's workspace file
 (lessons/lab_workspace.py): edits are written there shortly after the
 learner stops typing, and the file is polled (every POLL seconds, by mtime
 and size) so that a save from another editor replaces the editor's text
@@ -29,9 +29,9 @@ from textual.app import SystemCommand
 
 from lessons import catalog, lab_workspace, labs
 from lessons.catalog import Lesson
-from tui.demo_pane import Note, RunRecord
+from tui.widgets.demo_pane import Note, RunRecord
 from tui.i18n import N_, _, lesson_gettext
-from tui.lab_panel import LabPanel, Said
+from tui.widgets.lab_panel import LabPanel, Said
 from tui.state import LabProgress, lab_progress, set_lab_progress
 
 # The editor (Textual's TextArea), the checks' messages and the dialogs are
@@ -41,8 +41,9 @@ from tui.state import LabProgress, lab_progress, set_lab_progress
 if TYPE_CHECKING:
     from textual.widgets import TextArea
 
-    from tui.app import GradTour
-    from tui.lab_editor import LabEditor
+    from tui.controllers.demo_runs import DemoRuns
+    from tui.controllers.host import Host
+    from tui.widgets.lab_editor import LabEditor
 
 #: Seconds between looks at the lab's file.
 POLL = 0.5
@@ -91,8 +92,9 @@ class FindingNote(Note):
 
 
 class Labs:
-    def __init__(self, app: GradTour) -> None:
+    def __init__(self, app: Host, demos: DemoRuns) -> None:
         self.app = app
+        self.demos = demos
         self.panel: LabPanel | None = None
         self.lab_id: str | None = None
         self.path: Path | None = None
@@ -154,9 +156,9 @@ class Labs:
             panel.redraw()
         self.panel = panel
         self._place(panel, lesson)
-        record = self.app.demos.record(lesson)
+        record = self.demos.record(lesson)
         if record.status[0] == "idle":
-            self.app.demos.set_status(record, "idle", ST_LAB_IDLE)
+            self.demos.set_status(record, "idle", ST_LAB_IDLE)
 
     def _place(self, panel: LabPanel, lesson: Lesson) -> None:
         """Put the panel right after the lesson's lab block (the view places it)."""
@@ -294,7 +296,7 @@ class Labs:
 
         def on_event(record: RunRecord, event: dict) -> dict | None:
             kind = event.get("event")
-            demos = self.app.demos
+            demos = self.demos
             if kind == "start":
                 demos.write(record, Note(MSG_YOUR_CODE, {"file": filename}, "bold"))
                 return None
@@ -316,12 +318,12 @@ class Labs:
                 return {**event, "block": None}  # our location note replaces the demos' "example N"
             return event
 
-        record = await self.app.demos.follow(lesson, lambda worker: worker.run_lab(lesson.id, code, check=check),
+        record = await self.demos.follow(lesson, lambda worker: worker.run_lab(lesson.id, code, check=check),
                                              on_event=on_event)
         self._verdict(lesson.id, record, check, seen)
 
     def _verdict(self, lab_id: str, record: RunRecord, check: bool, seen: dict) -> None:
-        demos = self.app.demos
+        demos = self.demos
         if record.status[0] == "stopped":
             said = Said({"template": MSG_STOPPED, "arguments": {}}, "yellow")
         elif "error" in seen:
@@ -403,7 +405,7 @@ class Labs:
             if yes and self.lab_id == lab_id:
                 self._show_solution()
 
-        from tui.lab_dialogs import ConfirmDialog
+        from tui.dialogs.confirm import ConfirmDialog
 
         self.app.push_screen(ConfirmDialog(_(ASK_SOLUTION_TITLE), _(ASK_SOLUTION)), answered)
 
@@ -426,7 +428,7 @@ class Labs:
             self._say(Said({"template": MSG_RESET_DONE, "arguments": {}}, "dim"))
 
         question = _(ASK_RESET).format(file=self.path.name if self.path else "")
-        from tui.lab_dialogs import ConfirmDialog
+        from tui.dialogs.confirm import ConfirmDialog
 
         self.app.push_screen(ConfirmDialog(_(ASK_RESET_TITLE), question), answered)
 
@@ -478,7 +480,7 @@ class LabActions:
         self.labs.reset()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        from tui.lab_editor import LabEditor
+        from tui.widgets.lab_editor import LabEditor
 
         if isinstance(event.text_area, LabEditor):
             self.labs.edited(event.text_area)

@@ -17,7 +17,7 @@ from textual import on
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Button, Input
 
-from tui.dialogs import DismissOnce
+from tui.dialogs.lesson import DismissOnce
 
 
 class Palette(DismissOnce, CommandPalette):

@@ -27,7 +27,7 @@ from tui.i18n import N_, _, lesson_gettext
 if TYPE_CHECKING:
     from textual.widgets import RichLog
 
-    from tui.chart import ChartPanel
+    from tui.widgets.chart import ChartPanel
 
 #: Console lines kept per lesson: a flood of output must not eat memory.
 MAX_LINES = 2000
@@ -186,7 +186,7 @@ class DemoPane(Vertical):
         """Mount the chart widgets of `record`'s lesson, unless they are there."""
         if self._charts_of == record.lesson.id:
             return
-        from tui.chart import ChartPanel
+        from tui.widgets.chart import ChartPanel
 
         self._body()
         assert self._charts is not None

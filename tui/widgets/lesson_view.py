@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from lessons.catalog import Block, Gettext, Lesson
-from tui.render import localized_renderable
+from tui.widgets.render import localized_renderable
 
 #: Rendered blocks kept: a whole chapter in both languages at two widths.
 RENDERED_BLOCKS = 2048
