@@ -26,7 +26,7 @@ from tests.monkey import BURST, NEW_SESSION, PASTE, PTY_KEYS, Monkey, Script, bu
 from tests.pty_helpers import EXIT, SCREEN, assert_no_process_left, launch, wait_for_worker  # noqa: F401
 from tests.terminal import KEYS
 from tests.test_app import make_app, visible_text
-from tui.app import LessonScreen
+from tui.screens.lesson import LessonScreen
 
 SIZE = (80, 24)
 #: Keys between two reads of the whole screen (a screenshot costs ~50 ms).
