@@ -205,7 +205,7 @@ class DemoPane(Vertical):
         self.rebind()
         if (self._console is not None and self._console.lines) or record.lines:
             self._rewrite_console(record)
-        self._drawn = record.appended
+        self._drawn = record.appended  # (an empty record has nothing to draw)
         self._update_status()
 
     def on_demo_pane_status_changed(self) -> None:
@@ -221,7 +221,7 @@ class DemoPane(Vertical):
         elif new > 0:
             lines = list(record.lines)[-new:]
             self.write(Text("\n").join(_as_text(line) for line in lines))
-        self._drawn = record.appended
+            self._drawn = record.appended
 
     def on_demo_pane_chart_changed(self, message: ChartChanged) -> None:
         self._chart_changed(message.panel)
@@ -244,6 +244,9 @@ class DemoPane(Vertical):
         console.clear()
         if record.lines:
             self._append(Text("\n").join(_as_text(line) for line in record.lines))
+        # Lines a run appended since its last LinesAdded are drawn now: that
+        # message must not draw them a second time.
+        self._drawn = record.appended
 
     def rebind(self) -> None:
         """Point the chart widgets at the record's (possibly new) data objects."""
