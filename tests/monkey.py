@@ -55,7 +55,9 @@ class Script:
     lang: str
     keys: list[str] = field(default_factory=list)
     pty: bool = False  # sent to the installed command in a real terminal…
-    args: list[str] = field(default_factory=list)  # … started with these arguments
+    args: list[str] = field(default_factory=list)  # … started with these arguments,
+    gap: float = 0.01  # … this many seconds apart,
+    start: str | float = "screen"  # … from the first screen, from "launch", or this many seconds after it
 
     def report(self, problem: str) -> str:
         return (f"{problem}\nmonkey seed={self.seed} lang={self.lang}, after {len(self.keys)} keys.\n"
@@ -63,7 +65,8 @@ class Script:
                 f"python -m pytest tests/test_monkey.py::test_replay\n")
 
     def as_json(self) -> dict:
-        return {"seed": self.seed, "lang": self.lang, "keys": self.keys, "pty": self.pty, "args": self.args}
+        return {"seed": self.seed, "lang": self.lang, "keys": self.keys, "pty": self.pty, "args": self.args,
+                "gap": self.gap, "start": self.start}
 
 
 class Monkey:

@@ -162,7 +162,7 @@ def test_the_chinese_export_prints_what_the_chinese_run_printed(tmp_path):
 def test_after_a_switch_a_finished_run_says_which_language_it_printed_in():
     """The run's output stays as it was printed (switching keeps a finished
     demo); the status line, in the new language, says why and what r does."""
-    from tui.demo_pane import ST_DONE, RunRecord
+    from tui.widgets.demo_pane import ST_DONE, RunRecord
     from tui.i18n import set_language
 
     record = RunRecord.for_lesson(catalog.load("8.1"))

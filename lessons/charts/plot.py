@@ -1,6 +1,6 @@
 """Draw a chart panel's plot area with plotext; and a whole panel as plain text.
 
-Two outputs share this package: the TUI's `ChartPanel` (tui/chart.py), which
+Two outputs share this package: the TUI's `ChartPanel` (tui/widgets/chart.py), which
 wants an ANSI canvas (`render_canvas`) plus caption lines it can style
 (captions.py), and `gradtour run`, which wants one plain-text block per panel
 (`render_panel_text`).

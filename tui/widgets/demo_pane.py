@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
+from textual.message import Message
 from textual.widgets import Static
 
 from lessons.charts.data import ChartData
@@ -26,7 +27,7 @@ from tui.i18n import N_, _, current_language, lesson_gettext
 if TYPE_CHECKING:
     from textual.widgets import RichLog
 
-    from tui.chart import ChartPanel
+    from tui.widgets.chart import ChartPanel
 
 #: Console lines kept per lesson: a flood of output must not eat memory.
 MAX_LINES = 2000
@@ -80,6 +81,9 @@ class RunRecord:
     device: str = "?"
     #: the language of the code that ran (a lesson's demos); None: the learner's own code
     lang: str | None = None
+    #: lines appended since the run began (the deque drops the oldest): how
+    #: the pane tells which lines it has not drawn yet
+    appended: int = 0
 
     @classmethod
     def for_lesson(cls, lesson: Lesson) -> RunRecord:
@@ -89,8 +93,13 @@ class RunRecord:
         self.previous = self.data.snapshot() if any(not p.is_empty for p in self.data.panels.values()) else self.previous
         self.data.clear()
         self.lines.clear()
+        self.appended = 0
         self.diverged.clear()
         self.running = True
+
+    def append(self, line: str | Note) -> None:
+        self.lines.append(line)
+        self.appended += 1
 
     def status_text(self) -> Text:
         kind, template, arguments = self.status
@@ -105,7 +114,16 @@ class RunRecord:
 
 
 class DemoPane(Vertical):
-    """Shows a RunRecord; `show()` to switch records, `event_applied()` to follow one.
+    """Shows a RunRecord, and follows it as the run goes on.
+
+    Nobody calls into the pane's children: it is told what changed by the
+    messages below (posted by DemoRuns) and redraws itself from the record.
+    A message waits in the pane's queue until Textual has composed the pane,
+    and one posted while the pane is being taken down (the app closing) is
+    dropped, so neither moment can find its status line missing. A key that
+    opened a lesson while the first screen was still being mounted did: the
+    pane was asked, by a direct call, to update a status line it did not
+    have yet (issue 10: NoMatches, exit 1).
 
     Until a lesson's demo has run, the pane is its status line alone: the
     charts and the console are mounted when a run first needs them, and a
@@ -113,6 +131,32 @@ class DemoPane(Vertical):
     pane hides them anyway, and the first screen and every page change would
     otherwise pay for widgets (and plotext) that nobody sees.
     """
+
+    class Show(Message, bubble=False):
+        """Show `record` from now on (charts rebuilt only when the lesson changes)."""
+
+        def __init__(self, record: RunRecord) -> None:
+            super().__init__()
+            self.record = record
+
+    class StatusChanged(Message, bubble=False):
+        """The record's status (or its diverged series) changed."""
+
+    class LinesAdded(Message, bubble=False):
+        """Lines were appended to the record: draw the ones not drawn yet."""
+
+    class ChartChanged(Message, bubble=False):
+        """A chart panel's data changed: redraw it in this frame."""
+
+        def __init__(self, panel: str) -> None:
+            super().__init__()
+            self.panel = panel
+
+    class RunEnded(Message, bubble=False):
+        """The run has ended: its charts show their last points at once."""
+
+    class Relocalize(Message, bubble=False):
+        """The language changed: captions and our own console lines follow."""
 
     record: RunRecord | None = None
     #: panel name → its widget, for the lesson shown (no DOM ids: the old
@@ -122,9 +166,16 @@ class DemoPane(Vertical):
     _charts: Container | None = None
     #: the lesson whose chart widgets are mounted
     _charts_of: str | None = None
+    #: how many of the record's appended lines the console shows
+    _drawn = 0
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # Kept, not queried: the pane's own line, whatever Textual is doing.
+        self._status = Static(id="demo-status")
 
     def compose(self) -> ComposeResult:
-        yield Static(id="demo-status")
+        yield self._status
 
     def _body(self) -> RichLog:
         """The console (and the charts' container), mounted on first use."""
@@ -143,7 +194,7 @@ class DemoPane(Vertical):
         """Mount the chart widgets of `record`'s lesson, unless they are there."""
         if self._charts_of == record.lesson.id:
             return
-        from tui.chart import ChartPanel
+        from tui.widgets.chart import ChartPanel
 
         self._body()
         assert self._charts is not None
@@ -154,15 +205,40 @@ class DemoPane(Vertical):
         self._charts_of = record.lesson.id
         self.set_class(not self.panels, "-no-charts")
 
-    def show(self, record: RunRecord) -> None:
-        """Display `record` (charts rebuilt only when the lesson changes)."""
+    def on_demo_pane_show(self, message: Show) -> None:
+        record = message.record
         self.record = record
         if self._has_run(record):
             self._build_charts(record)
         self.rebind()
         if (self._console is not None and self._console.lines) or record.lines:
             self._rewrite_console(record)
-        self.update_status()
+        self._drawn = record.appended  # (an empty record has nothing to draw)
+        self._update_status()
+
+    def on_demo_pane_status_changed(self) -> None:
+        self._update_status()
+
+    def on_demo_pane_lines_added(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        new = record.appended - self._drawn
+        if new > len(record.lines):  # more than the console keeps: begin again
+            self._rewrite_console(record)
+        elif new > 0:
+            lines = list(record.lines)[-new:]
+            self.write(Text("\n").join(_as_text(line) for line in lines))
+            self._drawn = record.appended
+
+    def on_demo_pane_chart_changed(self, message: ChartChanged) -> None:
+        self._chart_changed(message.panel)
+
+    def on_demo_pane_run_ended(self) -> None:
+        self._flush_charts()
+
+    def on_demo_pane_relocalize(self) -> None:
+        self._relocalize()
 
     def _rewrite_console(self, record: RunRecord) -> None:
         """The console shows `record`'s lines, in the current language.
@@ -175,8 +251,10 @@ class DemoPane(Vertical):
         console = self._body()
         console.clear()
         if record.lines:
-            lines = [line if isinstance(line, Text) else Text(line) for line in map(console_line, record.lines)]
-            self._append(Text("\n").join(lines))
+            self._append(Text("\n").join(_as_text(line) for line in record.lines))
+        # Lines a run appended since its last LinesAdded are drawn now: that
+        # message must not draw them a second time.
+        self._drawn = record.appended
 
     def rebind(self) -> None:
         """Point the chart widgets at the record's (possibly new) data objects."""
@@ -187,30 +265,30 @@ class DemoPane(Vertical):
             previous = record.previous.panels.get(name) if record.previous else None
             widget.set_data(record.data.panel(name), previous)
 
-    def update_status(self) -> None:
+    def _update_status(self) -> None:
         if self.record is not None:
             # Until the first run the pane is one line, leaving the text room.
             self.set_class(self.record.status[0] == "idle", "-idle")
             if self._has_run(self.record) and self._charts_of != self.record.lesson.id:
                 self._build_charts(self.record)
                 self.rebind()
-            self.query_one("#demo-status", Static).update(self.record.status_text())
+            self._status.update(self.record.status_text())
 
-    def chart_changed(self, panel: str) -> None:
-        """Redraw `panel` in this frame: DemoRuns paces these calls (FLUSH), and
-        the widget's own throttle would put the redraw in a frame of its own."""
+    def _chart_changed(self, panel: str) -> None:
+        """Redraw `panel` in this frame: DemoRuns paces these messages (FLUSH),
+        and the widget's own throttle would put the redraw in a frame of its own."""
         if self.record is not None and self._charts_of == self.record.lesson.id and (widget := self.panels.get(panel)):
             widget.refresh_data()
             widget.flush()
 
-    def flush_charts(self) -> None:
-        """The run has ended: its charts show their last points at once."""
+    def _flush_charts(self) -> None:
         if self.record is not None and self._charts_of == self.record.lesson.id:
             for widget in self.panels.values():
                 widget.flush()
 
-    def write(self, line: str | Note) -> None:
-        self._append(console_line(line))
+    def write(self, line: str | Note | Text) -> None:
+        """A line at the console's end, the pane's own doing (see LinesAdded)."""
+        self._append(console_line(line) if isinstance(line, (str, Note)) else line)
 
     def _append(self, content: Text | str) -> None:
         console = self._body()
@@ -223,10 +301,10 @@ class DemoPane(Vertical):
         console.write(content, scroll_end=False)
         console.scroll_end(animate=False, immediate=True, x_axis=False)
 
-    def relocalize(self) -> None:
+    def _relocalize(self) -> None:
         """Captions and our own console lines in the new language.
 
-        Not `show()`: that rebinds the charts, and plotext would redraw
+        Not `Show`: that rebinds the charts, and plotext would redraw
         canvases that a language does not change.
         """
         gettext = lesson_gettext()
@@ -237,4 +315,9 @@ class DemoPane(Vertical):
             return
         if self._console is not None and any(isinstance(line, Note) for line in record.lines):
             self._rewrite_console(record)
-        self.update_status()
+        self._update_status()
+
+
+def _as_text(line: str | Note) -> Text:
+    rendered = console_line(line)
+    return rendered if isinstance(rendered, Text) else Text(rendered)

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from lessons.course.catalog import glossary_entries, load_all
 from tui.i18n import N_, _, lesson_gettext
-from tui.widgets import LocalizedFooter
+from tui.widgets.footer import LocalizedFooter
 
 CLOSE = Binding("escape", "dismiss", N_("close"))
 

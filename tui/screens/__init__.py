@@ -1,0 +1,11 @@
+"""Full screens: the lesson screen, and the message of a terminal too small.
+
+Screens may import dialogs and widgets, never controllers or the app (the
+app's actions are reached as `self.app`).
+"""
+
+from tui._lazy import exports
+
+_PUBLIC = {"LessonScreen": "lesson", "TooSmallScreen": "small_screen"}
+__all__ = sorted(_PUBLIC)
+__getattr__ = exports(__name__, _PUBLIC)
