@@ -86,6 +86,13 @@ class Lesson:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     charts: dict[str, dict[str, Any]] = field(default_factory=dict)
     claims: tuple[dict[str, str], ...] = ()
+    #: Output text that marks a result line, kept in sight after a run (FORMAT.md).
+    results: tuple[str, ...] = ()
+
+    @property
+    def result_markers(self) -> tuple[str, ...]:
+        """What a result line contains: the declared `results`, else every claim's output."""
+        return self.results or tuple(str(claim["output"]) for claim in self.claims if claim.get("output"))
 
     @property
     def index(self) -> int:
@@ -174,6 +181,7 @@ def parse_lesson(source: str, origin: str = "<lesson>") -> Lesson:
         params=dict(meta.get("params") or {}),
         charts=dict(meta.get("charts") or {}),
         claims=tuple(meta.get("claims") or ()),
+        results=tuple(str(marker) for marker in meta.get("results") or ()),
     )
 
 

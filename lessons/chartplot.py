@@ -43,19 +43,20 @@ import itertools
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 from rich.cells import cell_len, set_cell_size
 
+from lessons import chart_titles
 from lessons.chartdata import PanelData, Series, SeriesReadout, to_float
 from lessons.i18n import N_
 
 __all__ = [
     "PALETTE", "PREVIOUS_COLOR", "GLYPHS", "PREVIOUS_GLYPH", "KEY_GLYPH",
-    "Arrangement", "Captions", "Line", "Span", "MIN_CANVAS_HEIGHT",
-    "arrange", "captions", "crop", "format_number", "format_tick", "legend_keys",
+    "Arrangement", "Captions", "CURSOR_GLYPH", "Line", "Span", "MIN_CANVAS_HEIGHT",
+    "arrange", "captions", "crop", "pack", "format_number", "format_tick", "legend_keys",
     "plain", "render_canvas", "render_panel_text", "series_color",
 ]
 
@@ -76,6 +77,9 @@ PREVIOUS_COLOR = 244
 #: Without colour, series are told apart by glyph (same index as PALETTE).
 GLYPHS: tuple[str, ...] = ("*", "+", "o", "x", "#", "@", "%", "=")
 PREVIOUS_GLYPH = "."
+#: The focus view's cursor: a full-height line of its own glyph, drawn under the curves.
+CURSOR_GLYPH = "│"
+CURSOR_COLOR = 250
 #: The legend key in colour: a full braille cell, like the curves it keys.
 KEY_GLYPH = "⣿"
 BAR_GLYPH = "#"
@@ -88,6 +92,7 @@ DEFAULT_TEXT_HEIGHT = 14
 _LOG_TEXT = N_("{axis} (log scale)")
 _DIVERGED = N_("diverged")
 _PREVIOUS = N_("previous run")
+_HIDDEN = N_("hidden")
 _NO_DATA = N_("no data yet")
 _READOUT = N_("{name}: last {last}, min {min}")
 _READOUT_DIVERGED = N_("{name}: diverged at {axis} {x}")
@@ -517,6 +522,8 @@ def render_canvas(
     *,
     previous: PanelData | None = None,
     color: bool = True,
+    cursor: float | None = None,
+    hidden: Collection[str] = (),
 ) -> str:
     """The plot area of one panel: frame, numeric ticks and data, `height` lines of `width` cells.
 
@@ -528,7 +535,9 @@ def render_canvas(
 
     On a log y scale, points with y <= 0 are dropped (not clamped), and so
     are bars of such values. Bar panels (`kind: bar`, or a panel that only
-    received bars) ignore `previous`. Never raises and never writes to stdout
+    received bars) ignore `previous`. `cursor`, an x value (a bar's 1-based
+    position), draws a vertical line there under the curves; the series named
+    in `hidden` are left out. Never raises and never writes to stdout
     or stderr; a size below MIN_WIDTH x MIN_HEIGHT gives blank lines.
     """
     spec = spec or {}
@@ -542,9 +551,9 @@ def render_canvas(
         with _LOCK, contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             # plotext reports some conditions by printing; the UI owns the terminal.
             if _is_bar(spec, panel):
-                text = _draw_bars(plotext, spec, panel, width, height, color)
+                text = _draw_bars(plotext, spec, panel, width, height, color, cursor)
             else:
-                text = _draw_lines(plotext, spec, panel, previous, width, height, color)
+                text = _draw_lines(plotext, spec, panel, previous, width, height, color, cursor, hidden)
     except Exception:  # noqa: BLE001 - a chart glitch must never take the lesson down
         _log.debug("chart %r not drawn", spec.get("title"), exc_info=True)
         return _blank(width, height)
@@ -596,8 +605,18 @@ def _y_axis(lo: float, hi: float, height: int, width: int, log: bool, movable: t
     return _linear_axis(lo, hi, most, fits, movable=movable)
 
 
+def _draw_cursor(plotext: Any, figure: Any, cursor: float | None, x: _Axis, y: _Axis, color: bool) -> None:
+    if cursor is None or not x.lo <= cursor <= x.hi:
+        return
+    marker = plotext.marker(CURSOR_GLYPH, pixel=plotext.pixel(foreground=CURSOR_COLOR)) if color else CURSOR_GLYPH
+    signal = figure.signal([cursor, cursor], [y.lo, y.hi], marker=marker)
+    signal.lines()
+    figure.draw(signal)
+
+
 def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previous: PanelData | None,
-                width: int, height: int, color: bool) -> str:
+                width: int, height: int, color: bool, cursor: float | None = None,
+                hidden: Collection[str] = ()) -> str:
     log = _is_log(spec)
     # One stretch per cell column, two points each: as many as braille has
     # dot columns. plotext spends ~20 µs a point on the UI thread.
@@ -608,6 +627,8 @@ def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previou
             xs, ys = _envelope(*_prepared(series.xs, series.ys, log), budget)
             layers.append(_Layer(xs, ys, PREVIOUS_COLOR, PREVIOUS_GLYPH))
     for key, index in _display_order(spec, panel):
+        if key in hidden:
+            continue
         series = panel.series[key]
         xs, ys = _envelope(*_prepared(series.xs, series.ys, log), budget)
         layers.append(_Layer(xs, ys, series_color(index), _glyph(index)))
@@ -622,6 +643,7 @@ def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previou
     x_axis = _fit_x_axis(x_lo, x_hi, width - y_axis.widest - 2, integer)
 
     figure = _start(plotext, width, height)
+    _draw_cursor(plotext, figure, cursor, x_axis, y_axis, color)
     for layer in layers:
         marker = plotext.marker("braille", pixel=plotext.pixel(foreground=layer.color)) if color else layer.glyph
         signal = figure.signal(layer.xs, layer.ys, marker=marker)
@@ -638,7 +660,8 @@ def _bar_axis_label(label: str, index: int) -> str:
     return str(index + 1)
 
 
-def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: int, height: int, color: bool) -> str:
+def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: int, height: int, color: bool,
+               cursor: float | None = None) -> str:
     log = _is_log(spec)
     positions: list[float] = []
     heights: list[float] = []
@@ -672,6 +695,7 @@ def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: i
     x_axis = _Axis(0.5, max(1, count) + 0.5, tuple(float(i + 1) for i in range(len(names))), tuple(names))
 
     figure = _start(plotext, width, height)
+    _draw_cursor(plotext, figure, cursor, x_axis, y_axis, color)
     if positions:
         marker = plotext.marker("braille", pixel=plotext.pixel(foreground=series_color(0))) if color else BAR_GLYPH
         figure.draw(figure.bar(positions, heights, marker=marker))
@@ -685,15 +709,19 @@ def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: i
 class Captions:
     """The text around a canvas, each line at most `width` cells wide.
 
-    `keys` is one line naming every series, cut with "…" if it must be, for
-    when there is room for one legend line only; it is empty with fewer than
-    two series, where colour tells nothing apart.
+    `keys` is one line naming the series, for when there is room for one
+    legend line only: whole entries, as many as fit, then "…" (never half a
+    name: the part cut would be the one telling curves apart, "LR=0.1");
+    it is empty with fewer than two series, where colour tells nothing apart.
+    `title` is the title shortened to one line (`chart_titles.shorten`),
+    `title_lines` the whole title wrapped to the width.
     """
 
     title: Line
     legend: tuple[Line, ...]
     readout: tuple[Line, ...]
     keys: Line = ()
+    title_lines: tuple[Line, ...] = ()
 
 
 def plain(line: Line) -> str:
@@ -727,7 +755,7 @@ def crop(spans: Sequence[Span], width: int) -> Line:
 _GAP = "  "
 
 
-def _pack(chunks: Iterable[Sequence[Span]], width: int, gap: str = _GAP) -> tuple[Line, ...]:
+def pack(chunks: Iterable[Sequence[Span]], width: int, gap: str = _GAP) -> tuple[Line, ...]:
     """Chunks side by side, wrapped onto new lines by cells; a chunk never splits."""
     lines: list[list[Span]] = []
     used = 0
@@ -801,6 +829,8 @@ def captions(
     *,
     previous: PanelData | None = None,
     color: bool = True,
+    hidden: Collection[str] = (),
+    numbered: bool = False,
 ) -> Captions:
     """Title, legend and readout lines for one panel, laid out by cells.
 
@@ -808,6 +838,8 @@ def captions(
     the "lessons" domain); `ui_gettext` the fixed words this module adds
     ("diverged", "previous run", …: the "tui" domain). The legend ends with
     the axis names; its keys match `render_canvas` with the same `color`.
+    `numbered` puts each series' number (1, 2, …: the focus view's keys to
+    hide it) before its key; a series in `hidden` is named in grey, "hidden".
     """
     spec = spec or {}
     panel = panel if panel is not None else PanelData()
@@ -819,12 +851,17 @@ def captions(
     if not _is_bar(spec, panel):
         keys = legend_keys(spec, panel, gettext)
         series_count = len(keys)
-        hidden = _hidden_under(spec, panel)
-        for key, name, index, diverged in keys:
-            if key in hidden:
+        covered = _hidden_under(spec, panel)
+        for number, (key, name, index, diverged) in enumerate(keys, 1):
+            if key in covered:
                 # Colour cannot show a curve that another one covers; words can.
-                name = ui_gettext(_SAME_AS).format(name=name, other=_display_name(hidden[key], spec, gettext))
-            chunk: list[Span] = [(KEY_GLYPH if color else _glyph(index), series_color(index)), (" " + name, None)]
+                name = ui_gettext(_SAME_AS).format(name=name, other=_display_name(covered[key], spec, gettext))
+            chunk: list[Span] = [(f"{number} ", "axis")] if numbered else []
+            if key in hidden:
+                chunk += [(KEY_GLYPH if color else _glyph(index), "previous"),
+                          (f" {name} ({ui_gettext(_HIDDEN)})", "previous")]
+            else:
+                chunk += [(KEY_GLYPH if color else _glyph(index), series_color(index)), (" " + name, None)]
             if diverged:
                 chunk.append((" " + ui_gettext(_DIVERGED), "diverged"))
             chunks.append(chunk)
@@ -837,25 +874,35 @@ def captions(
     chunks.append([(f"x: {_axis_name(spec, 'x', gettext)}", "axis")])
     chunks.append([(f"y: {y_name}", "axis")])
 
-    legend = _pack(chunks, width)
+    legend = pack(chunks, width)
     return Captions(
-        title=crop([(title, "title")], width),
+        title=((chart_titles.shorten(title, width), "title"),) if title else (),
+        title_lines=tuple(((line, "title"),) for line in chart_titles.wrap(title, width)),
         legend=legend,
-        readout=_pack(_readout_chunks(spec, panel, gettext, ui_gettext), width, gap=ui_gettext(_READOUT_SEPARATOR)),
+        readout=pack(_readout_chunks(spec, panel, gettext, ui_gettext), width, gap=ui_gettext(_READOUT_SEPARATOR)),
         keys=_keys_line(key_chunks, legend, width) if series_count >= 2 else (),
     )
 
 
 def _keys_line(chunks: list[list[Span]], legend: tuple[Line, ...], width: int) -> Line:
-    """Every legend key on one line: the legend's first line if it holds them all, else cut to fit."""
-    if len(_pack(chunks, width)) == 1:
+    """Every legend key on one line: the legend's first line if it holds them all,
+    else the whole entries that fit, then "…"."""
+    if len(pack(chunks, width)) == 1:
         return legend[0]
     spans: list[Span] = []
+    used = 0
     for chunk in chunks:
+        size = sum(cell_len(text) for text, _ in chunk) + (cell_len(_GAP) if spans else 0)
+        if used + size + cell_len(_GAP) + 1 > width:
+            break
         if spans:
             spans.append((_GAP, None))
         spans.extend(chunk)
-    return crop(spans, width)
+        used += size
+    if not spans:
+        # Not even one entry fits: its start is better than nothing.
+        return crop(list(chunks[0]), width)
+    return (*spans, (_GAP + "…", None))
 
 
 def _readout_chunks(spec: Mapping[str, Any], panel: PanelData, gettext: Gettext, ui_gettext: Gettext) -> list[list[Span]]:
@@ -951,5 +998,5 @@ def render_panel_text(
     width = max(MIN_WIDTH, int(width))
     caps = captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=False)
     canvas = render_canvas(spec, panel, width, height, previous=previous, color=False)
-    lines = [plain(caps.title), *canvas.split("\n"), *map(plain, caps.legend), *map(plain, caps.readout)]
+    lines = [*map(plain, caps.title_lines), *canvas.split("\n"), *map(plain, caps.legend), *map(plain, caps.readout)]
     return "\n".join(line.rstrip() for line in lines)

@@ -20,13 +20,16 @@ from pathlib import Path
 from time import monotonic
 from typing import Any
 
+from dataclasses import replace
+
+from rich.cells import cell_len
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 from textual.timer import Timer
 from textual.widget import Widget
 
-from lessons import chartplot
+from lessons import chart_titles, chartplot
 from lessons.chartdata import PanelData
 from tui.i18n import _
 
@@ -86,6 +89,13 @@ class ChartPanel(Widget):
         self._canvas = Text()
         self._last_redraw = float("-inf")
         self._pending: Timer | None = None
+        #: How this view draws the data (the focus view changes them): a cursor
+        #: at this x, these series left out, the y scale ("log", "linear")
+        #: instead of the spec's; and a hint after the title ("1/2 f").
+        self.cursor: float | None = None
+        self.hidden: frozenset[str] = frozenset()
+        self.yscale: str | None = None
+        self.hint = ""
 
     # ------------------------------------------------------------ public API
 
@@ -132,6 +142,11 @@ class ChartPanel(Widget):
             self._ui_gettext = ui_gettext
         self.refresh()
 
+    @property
+    def view_spec(self) -> dict[str, Any]:
+        """The spec as drawn: the lesson's, with the y scale this view chose."""
+        return {**self.spec, "yscale": self.yscale} if self.yscale else self.spec
+
     def readout_text(self) -> str:
         """The readout as one plain line, e.g. for a screen reader or a status bar."""
         caps = chartplot.captions(self.spec, self._data, 10_000, self._gettext, self._ui_gettext)
@@ -163,9 +178,11 @@ class ChartPanel(Widget):
             width, height,
             id(data), data.version if data is not None else None,
             id(previous), previous.version if previous is not None else None,
+            self.cursor, self.hidden, self.yscale,
         )
         if key != self._canvas_key:
-            ansi = chartplot.render_canvas(self.spec, data, width, height, previous=previous, color=True)
+            ansi = chartplot.render_canvas(self.view_spec, data, width, height, previous=previous, color=True,
+                                           cursor=self.cursor, hidden=self.hidden)
             self._canvas = Text.from_ansi(ansi, no_wrap=True, overflow="crop", end="")
             self._canvas_key = key
         return self._canvas
@@ -178,6 +195,10 @@ class ChartPanel(Widget):
             self.spec, self._data, width, self._gettext, self._ui_gettext,
             previous=self._previous, color=True,
         )
+        if self.hint:
+            room = width - cell_len(self.hint) - 1
+            title = chart_titles.shorten(self._gettext(str(self.spec.get("title", ""))), room) if room > 0 else ""
+            caps = replace(caps, title=((title, "title"), (" " + self.hint, "axis")))
         plan = chartplot.arrange(caps, width, height)
         lines = [self._line(line) for line in plan.above]
         if plan.canvas_height:
