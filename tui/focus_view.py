@@ -45,7 +45,9 @@ __all__ = ["CSS_PATH", "ChartDataChanged", "CursorMoved", "FocusChart", "FocusSc
 CSS_PATH = Path(__file__).with_name("focus_view.tcss")
 
 _HEADER = N_("{lesson} · chart {index} of {total}")
-_FOLLOWING = N_("(newest)")
+#: After the readout while the cursor follows the newest point; its own
+#: leading space, as Chinese puts none before its full-width parenthesis.
+_FOLLOWING = N_(" (newest)")
 #: How many series a number key can reach.
 _NUMBER_KEYS = 9
 Gettext = Callable[[str], str]
@@ -123,7 +125,7 @@ class FocusChart(ChartPanel):
         read = chart_cursor.reading(self.view_spec, data, x, self._gettext, self.hidden)
         lines = chart_cursor.readout_lines(self.view_spec, read, width, self._gettext, self._ui_gettext)
         if self.chosen is None and lines:
-            last = lines[-1] + ((" " + self._ui_gettext(_FOLLOWING), "axis"),)
+            last = lines[-1] + ((self._ui_gettext(_FOLLOWING), "axis"),)
             lines = (*lines[:-1], chartplot.crop(last, width))
         return lines
 
