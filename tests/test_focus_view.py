@@ -1,0 +1,155 @@
+"""The focus view (`f`): one chart on the whole screen, cycled with tab, read with a cursor.
+
+Most tests feed a run's events straight to the app (no PyTorch), so they are
+quick and exact; one runs lesson 8.3 in the worker and uses the view while
+the demo trains, as a learner would.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lessons import catalog
+from tests.helpers import wait_until
+from tests.test_app import make_app, visible_text
+from tui.focus_view import FocusChart, FocusScreen
+
+LRS = (0.01, 0.1, 0.5)
+
+
+def sweep_events(steps: int = 20) -> list[dict]:
+    """What lesson 8.3's first example sends: (w - 5)^2 per step, one series per learning rate."""
+    events = [{"event": "start", "block": 0, "total": 2, "device": "cpu"}]
+    for lr in LRS:
+        w, ys = 0.0, []
+        for _ in range(steps):
+            w -= lr * 2 * (w - 5)
+            ys.append((w - 5) ** 2)
+        events.append({"event": "points", "panel": "loss", "series": f"LR={lr}", "xs": list(range(steps)), "ys": ys})
+    events.append({"event": "points", "panel": "small", "series": "SGD", "xs": [1, 2, 3], "ys": [0.1, 0.2, 0.3]})
+    events.append({"event": "out", "stream": "stdout", "text": "LR=0.1: factor +0.80, final loss 0.0052"})
+    return events
+
+
+def feed(app, events, done: bool = True) -> None:
+    record = app.demos.record(catalog.load(app.lesson_id))
+    if not record.running:
+        record.begin()
+    for event in events:
+        app.demos._apply(record, event)
+    if done:
+        app.demos._apply(record, {"event": "done", "status": "ok", "seconds": 0.5})
+
+
+def focus_chart(app) -> FocusChart:
+    assert isinstance(app.screen, FocusScreen)
+    return app.screen.chart
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_f_cursor_cycle_log_hide_and_escape_after_a_run(lang):
+    app = make_app(lesson="8.3", lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        assert not isinstance(app.screen, FocusScreen)  # nothing to show before a run
+        feed(app, sweep_events())
+        await pilot.pause(0.2)
+        await pilot.press("f")
+        await pilot.pause()
+        chart = focus_chart(app)
+        assert chart.reading_x() == 19.0 and chart.chosen is None  # follows the newest point
+        await pilot.press(*["left"] * 7)
+        await pilot.pause()
+        assert chart.chosen == 12.0
+        step = "步数" if lang == "zh" else "step"
+        sep = "：" if lang == "zh" else ": "
+        assert f"{step} 12 · LR=0.01{sep}" in chart.readout_text()
+        assert f"LR=0.1{sep}0.07556" in visible_text(app)  # 25 * 0.8**26, read at step 12
+        await pilot.press("home")
+        assert chart.chosen == 0.0
+        await pilot.press("y")
+        assert chart.yscale == "linear"  # the lesson's axis is log
+        await pilot.press("2")
+        await pilot.pause()
+        assert chart.hidden == {"LR=0.1"} and "LR=0.1" not in chart.readout_text()
+        await pilot.press("2")
+        assert chart.hidden == frozenset()
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.screen.panel == "small" and chart.chosen is None and chart.yscale is None
+        assert "SGD" in chart.readout_text()
+        await pilot.press("shift+tab", "tab")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, FocusScreen)
+        assert app.lesson_screen.demo_pane.current == "small"  # the pane shows the chart last looked at
+        assert "2/2 f" in visible_text(app)
+
+
+async def test_the_focus_view_follows_a_run_live_and_a_new_run():
+    app = make_app(lesson="8.3")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        events = sweep_events(steps=5)
+        feed(app, events[:2], done=False)  # a run under way: one curve so far
+        await pilot.pause(0.2)
+        await pilot.press("f")
+        await pilot.pause()
+        chart = focus_chart(app)
+        assert chart.readout_text().count("LR=") == 1
+        feed(app, events[2:], done=False)
+        await wait_until(pilot, lambda: chart.readout_text().count("LR=") == 3, timeout=5)
+        await pilot.press("s")  # stop works from here
+        feed(app, [], done=True)
+        await pilot.pause()
+        assert not app.demos.running and isinstance(app.screen, FocusScreen)
+
+
+async def test_a_real_run_in_the_worker_with_the_view_open():
+    app = make_app(lesson="8.3", lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        record_status = lambda: app.demos.records["8.3"].status[0]  # noqa: E731
+        await wait_until(pilot, lambda: app.lesson_screen.demo_pane.charts_shown, timeout=90)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FocusScreen)
+        await wait_until(pilot, lambda: record_status() == "done", timeout=90)
+        await pilot.pause(0.3)
+        chart = focus_chart(app)
+        await pilot.press(*["left"] * 7)
+        await pilot.pause()
+        assert chart.chosen == 12.0 and "LR=0.1：0.1181" in chart.readout_text()
+        await pilot.press("tab", "escape")
+        assert not isinstance(app.screen, FocusScreen)
+
+
+async def test_results_stay_in_sight_after_a_run_at_80x24():
+    app = make_app(lesson="8.1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = ["Squared differences: 0.2500, 0.2500, 0.0100, 0.0100", "Sum of squares: 0.5200",
+                 "MSE by hand: 0.1300", "MSE with F.mse_loss: 0.1300", "Both agree: True",
+                 "CrossEntropy with F.cross_entropy: 0.4170", "Probabilities: 0.6590, 0.2424, 0.0986",
+                 "-log(p[0]): 0.4170", "Uniform guess, log(3): 1.0986",
+                 "F.cross_entropy on probabilities (wrong): 0.8021"]
+        feed(app, [{"event": "bars", "panel": "sq_err", "labels": ["0", "1"], "values": [0.25, 0.01]},
+                   *({"event": "out", "stream": "stdout", "text": line} for line in lines)])
+        await pilot.pause(0.3)
+        text = visible_text(app)
+        assert "MSE by hand: 0.1300" in text and "CrossEntropy with F.cross_entropy: 0.4170" in text
+        assert app.demos.records["8.1"].results == [lines[2], lines[5]]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_snapshot_focus_view_with_the_cursor_at_step_12(snap_compare, lang):
+    async def run_then_focus(pilot):
+        await pilot.pause()
+        feed(pilot.app, sweep_events())
+        await pilot.pause(0.2)
+        await pilot.press("f", *["left"] * 7)
+        await pilot.pause(0.2)
+
+    app = make_app(lesson="8.3", lang=lang)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_then_focus)
