@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench import procs
@@ -329,7 +329,54 @@ def keys_during_demo(settings: Settings, samples: Samples, log) -> None:
         samples["memory.worker"].append(procs.peak_rss_mb(procs.worker_of(term.pid)))
 
 
-# -- 5. the plain-text commands -----------------------------------------------------
+# -- 5. the focus view (`f`) and its cursor, at 160x48 ---------------------------------
+
+
+FOCUS_SIZE = (160, 48)
+
+
+def _readout_row(term: Terminal) -> str:
+    # The cursor's readout is the last line above the footer.
+    return row(term, term.rows - 2)
+
+
+def focus_view(settings: Settings, samples: Samples, log) -> None:
+    """`f` while the heaviest demo trains, until the focus view is drawn; a cursor
+    step (←) while it trains, until the readout line changes; and the bytes of a
+    cursor step once the run is over (while it trains, chart redraws share them)."""
+    cols, rows = FOCUS_SIZE
+    with gradtour(replace(settings, cols=cols, rows=rows), HEAVIEST) as term:
+        ready(term, HEAVIEST)
+        warm_run(term)
+        settle(term)
+        for index in range(settings.repeat):
+            first_response(term, showing("running on"), press(term, "r"))
+            _pause(term, TRAINING_SETTLES)
+            samples["focus.open"].append(first_response(term, showing("chart 1 of"), press(term, "f")))
+            press(term, "left")  # pinned: from here the readout changes only with the cursor
+            _pause(term)
+            for _ in range(settings.keys):
+                before = _readout_row(term)
+                samples["focus.cursor"].append(
+                    first_response(term, lambda t, b=before: _readout_row(t) != b, press(term, "left")))
+                _pause(term)
+            press(term, "escape")
+            wait_until(term, showing("done in"))
+            settle(term)
+            press(term, "f")
+            wait_until(term, showing("chart 1 of"))
+            settle(term)
+            before = _readout_row(term)
+            response = drawn(term, lambda t, b=before: _readout_row(t) != b, press(term, "left"))
+            samples["focus.cursor.bytes"].append(response.nbytes)
+            press(term, "escape")
+            settle(term)
+            log(f"focus {index + 1}/{settings.repeat}: f {_median(samples['focus.open']) * 1000:.0f} ms, "
+                f"cursor step {_median(samples['focus.cursor']) * 1000:.0f} ms, "
+                f"{_median(samples['focus.cursor.bytes']):.0f} bytes a step")
+
+
+# -- 6. the plain-text commands -----------------------------------------------------
 
 
 def commands(settings: Settings, samples: Samples, log) -> None:
@@ -352,3 +399,7 @@ def _median(values: list[float]) -> float:
 
 
 ALL = (launch, tour, sweep, keys_during_demo, commands)
+#: Not in ALL yet: its figures were taken on their own (bench/RESULTS.md), and
+#: the quick smoke run has not been checked with it. Run it with
+#: `python -c "from bench import measures; ..."` as RESULTS.md says.
+EXTRA = (focus_view,)

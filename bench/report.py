@@ -124,6 +124,17 @@ def rows(samples: Samples) -> list[Row]:
     result.append(Row("peak memory (VmHWM) of the demo runner", f"peak {_mb(worker.max)}; {_spread(worker, _mb)}",
                       "—", "—", "reported (PyTorch lives here)", None))
 
+    # The focus view's figures are taken on their own for now (measures.EXTRA).
+    if samples.get("focus.open"):
+        opened, cursor, cursor_bytes = get("focus.open"), get("focus.cursor"), get("focus.cursor.bytes")
+        for stats, title in ((opened, f"`f` → focus view drawn while {HEAVIEST} trains (160×48)"),
+                             (cursor, f"cursor step (←) → readout updated while {HEAVIEST} trains (160×48)")):
+            result.append(Row(title, _spread(stats, _ms), "—",
+                              f"{stats.median / 0.05:.2f}× target, p95 {_ms(stats.p95)}",
+                              "median ≤ 50 ms", stats.median <= 0.05))
+        result.append(Row("bytes written per cursor step, demo finished (160×48)", _spread(cursor_bytes, _kb),
+                          "—", "—", "reported", None))
+
     page_bytes = get("next.bytes")
     page, worst = _worst(_per_page(samples, "next.bytes.to."))
     result.append(Row("bytes written to the terminal per page change (120×40)", _spread(page_bytes, _kb), "—",
