@@ -342,7 +342,7 @@ def _readout_row(term: Terminal) -> str:
 
 def focus_view(settings: Settings, samples: Samples, log) -> None:
     """`f` while the heaviest demo trains, until the focus view is drawn; a cursor
-    step (←) while it trains, until the readout line changes; and the bytes of a
+    step (→) while it trains, until the readout line changes; and the bytes of a
     cursor step once the run is over (while it trains, chart redraws share them)."""
     cols, rows = FOCUS_SIZE
     with gradtour(replace(settings, cols=cols, rows=rows), HEAVIEST) as term:
@@ -353,12 +353,14 @@ def focus_view(settings: Settings, samples: Samples, log) -> None:
             first_response(term, showing("running on"), press(term, "r"))
             _pause(term, TRAINING_SETTLES)
             samples["focus.open"].append(first_response(term, showing("chart 1 of"), press(term, "f")))
-            press(term, "left")  # pinned: from here the readout changes only with the cursor
-            _pause(term)
+            # Pinned to the first epoch: from here the readout changes only when
+            # the cursor moves (following the newest point, every new one moved it).
+            press(term, "home")
+            wait_until(term, lambda t: "(newest)" not in _readout_row(t))
             for _ in range(settings.keys):
                 before = _readout_row(term)
                 samples["focus.cursor"].append(
-                    first_response(term, lambda t, b=before: _readout_row(t) != b, press(term, "left")))
+                    first_response(term, lambda t, b=before: _readout_row(t) != b, press(term, "right")))
                 _pause(term)
             press(term, "escape")
             wait_until(term, showing("done in"))

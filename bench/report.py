@@ -128,7 +128,7 @@ def rows(samples: Samples) -> list[Row]:
     if samples.get("focus.open"):
         opened, cursor, cursor_bytes = get("focus.open"), get("focus.cursor"), get("focus.cursor.bytes")
         for stats, title in ((opened, f"`f` → focus view drawn while {HEAVIEST} trains (160×48)"),
-                             (cursor, f"cursor step (←) → readout updated while {HEAVIEST} trains (160×48)")):
+                             (cursor, f"cursor step (→) → readout updated while {HEAVIEST} trains (160×48)")):
             result.append(Row(title, _spread(stats, _ms), "—",
                               f"{stats.median / 0.05:.2f}× target, p95 {_ms(stats.p95)}",
                               "median ≤ 50 ms", stats.median <= 0.05))

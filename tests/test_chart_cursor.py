@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lessons import chart_cursor
 from lessons.chartdata import PanelData
-from lessons.chartplot import CURSOR_GLYPH, render_canvas
+from lessons.chartplot import cursor_column, render_canvas
 
 SPEC = {"x": "step", "y": "loss"}
 
@@ -62,11 +64,23 @@ def test_bars_read_one_bar_at_a_time():
     assert chart_cursor.readout_text({"x": "class"}, read) == "class 0 · probability: 0.659"
 
 
-def test_the_canvas_draws_the_cursor_and_leaves_out_hidden_series():
+@pytest.mark.parametrize("width", [30, 40, 45, 61, 77, 100, 158])
+def test_the_cursor_column_is_where_plotext_puts_the_same_x(width):
+    """Checked against the x ticks plotext draws on the bottom frame ("┬")."""
+    bars = PanelData()
+    bars.set_bars(["a", "b", "c", "d"], [1.0, 2.0, 3.0, 0.5])
+    for panel in (sweep(), bars):
+        for height in (8, 20):
+            frame = render_canvas(SPEC, panel, width, height, color=False).split("\n")[-2]
+            marks = [i for i, ch in enumerate(frame) if ch == "┬"]
+            ticks = [0.0, 5.0, 10.0, 15.0] if not panel.bar_labels else [1.0, 2.0, 3.0, 4.0]
+            columns = [cursor_column(SPEC, panel, t, width, height) for t in ticks]
+            assert set(marks) <= set(columns), (width, height, marks, columns)
+            assert cursor_column(SPEC, panel, 1e9, width, height) is None
+
+
+def test_a_hidden_series_is_left_out_of_the_canvas():
     panel = sweep()
-    plain = render_canvas(SPEC, panel, 40, 12, color=False)
-    marked = render_canvas(SPEC, panel, 40, 12, color=False, cursor=10.0)
-    assert marked.count(CURSOR_GLYPH) - plain.count(CURSOR_GLYPH) >= 5  # the frame has its own
     without = render_canvas(SPEC, panel, 40, 12, color=False, hidden={"LR=0.1"})
     assert "*" not in without and "+" in without  # glyphs by series index: * is the first
 

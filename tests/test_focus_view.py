@@ -66,6 +66,8 @@ async def test_f_cursor_cycle_log_hide_and_escape_after_a_run(lang):
         sep = "：" if lang == "zh" else ": "
         assert f"{step} 12 · LR=0.01{sep}" in chart.readout_text()
         assert f"LR=0.1{sep}0.07556" in visible_text(app)  # 25 * 0.8**26, read at step 12
+        # The cursor is a column of its own inside the frame (which has a "│" each side).
+        assert sum(line.count("│") >= 3 for line in chart.render().plain.split("\n")) >= 5
         await pilot.press("home")
         assert chart.chosen == 0.0
         await pilot.press("y")

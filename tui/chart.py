@@ -89,10 +89,9 @@ class ChartPanel(Widget):
         self._canvas = Text()
         self._last_redraw = float("-inf")
         self._pending: Timer | None = None
-        #: How this view draws the data (the focus view changes them): a cursor
-        #: at this x, these series left out, the y scale ("log", "linear")
-        #: instead of the spec's; and a hint after the title ("1/2 f").
-        self.cursor: float | None = None
+        #: How this view draws the data (the focus view changes them): these
+        #: series left out, the y scale ("log", "linear") instead of the
+        #: spec's; and a hint after the title ("1/2 f").
         self.hidden: frozenset[str] = frozenset()
         self.yscale: str | None = None
         self.hint = ""
@@ -178,11 +177,11 @@ class ChartPanel(Widget):
             width, height,
             id(data), data.version if data is not None else None,
             id(previous), previous.version if previous is not None else None,
-            self.cursor, self.hidden, self.yscale,
+            self.hidden, self.yscale,
         )
         if key != self._canvas_key:
             ansi = chartplot.render_canvas(self.view_spec, data, width, height, previous=previous, color=True,
-                                           cursor=self.cursor, hidden=self.hidden)
+                                           hidden=self.hidden)
             self._canvas = Text.from_ansi(ansi, no_wrap=True, overflow="crop", end="")
             self._canvas_key = key
         return self._canvas

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.color import Color
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -132,11 +134,33 @@ class FocusChart(ChartPanel):
     def readout_text(self) -> str:
         return " ".join(chartplot.plain(line) for line in self.readout_line())
 
+    def _with_cursor(self, canvas: Text, width: int, height: int) -> Text:
+        """The cached canvas with the cursor's column drawn in its empty cells.
+
+        Drawn over the canvas, not by plotext: a cursor step then costs no
+        re-render (bench/RESULTS.md). Where a curve passes, the curve stays.
+        """
+        x = self.reading_x()
+        column = None if x is None else chartplot.cursor_column(
+            self.view_spec, self.data, x, width, height, previous=self.previous, hidden=self.hidden)
+        if column is None:
+            return canvas
+        rows = canvas.split("\n", allow_blank=True)
+        # Inside the frame: below its top line, above its bottom line and the x tick labels.
+        for index in range(1, len(rows) - 2):
+            line = rows[index]
+            if line.plain[column:column + 1] == " ":
+                rows[index] = Text.assemble(line[:column], (chartplot.CURSOR_GLYPH, self._cursor_style), line[column + 1:])
+        return Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
+
+    @property
+    def _cursor_style(self) -> Style:
+        return Style(color=Color.from_ansi(chartplot.CURSOR_COLOR))
+
     def render(self) -> Text:
         width, height = self.content_size
         if width <= 0 or height <= 0:
             return Text()
-        self.cursor = self.reading_x()
         caps = chartplot.captions(
             self.view_spec, self.data, width, self._gettext, self._ui_gettext,
             previous=self.previous, color=True, hidden=self.hidden, numbered=True,
@@ -153,7 +177,7 @@ class FocusChart(ChartPanel):
         canvas_height = max(0, height - len(title) - len(legend) - len(readout))
         lines = [self._line(line) for line in title]
         if canvas_height >= chartplot.MIN_HEIGHT:
-            lines.append(self._canvas_text(width, canvas_height))
+            lines.append(self._with_cursor(self._canvas_text(width, canvas_height), width, canvas_height))
         lines.extend(self._line(line) for line in (*legend, *readout))
         return Text("\n", no_wrap=True, overflow="crop").join(lines[:height])
 
