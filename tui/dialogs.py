@@ -94,8 +94,7 @@ HELP_KEYS = (
     ("e", N_("what if? change the demo's parameters")),
     ("x", N_("export the demo as a Python script")),
     ("tab", N_("move between the lesson and the demo output")),
-    ("f", N_("a chart on the whole screen: ←→ home end move a cursor that reads every curve, "
-             "tab the next chart, y log/linear, 1-9 hide a curve, escape back")),
+    ("f", N_("a chart alone on the whole screen, with a cursor (its keys in its footer)")),
     ("t", N_("table of contents")),
     ("g", N_("glossary of terms, English ⇄ Chinese")),
     ("ctrl+p", N_("command palette: jump to a lesson by title")),
