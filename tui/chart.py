@@ -91,7 +91,8 @@ class ChartPanel(Widget):
         self._pending: Timer | None = None
         #: How this view draws the data (the focus view changes them): these
         #: series left out, the y scale ("log", "linear") instead of the
-        #: spec's; and a hint after the title ("1/2 f").
+        #: spec's; and a hint after the title ("1/2 f"), which also means the
+        #: panel is one of several shown in turn, where rows are short.
         self.hidden: frozenset[str] = frozenset()
         self.yscale: str | None = None
         self.hint = ""
@@ -197,7 +198,9 @@ class ChartPanel(Widget):
         if self.hint:
             room = width - cell_len(self.hint) - 1
             title = chart_titles.shorten(self._gettext(str(self.spec.get("title", ""))), room) if room > 0 else ""
-            caps = replace(caps, title=((title, "title"), (" " + self.hint, "axis")))
+            # One chart of several in a short pane: its rows go to the plot; the
+            # numbers are in the result strip, and under the cursor after `f`.
+            caps = replace(caps, title=((title, "title"), (" " + self.hint, "axis")), readout=())
         plan = chartplot.arrange(caps, width, height)
         lines = [self._line(line) for line in plan.above]
         if plan.canvas_height:
