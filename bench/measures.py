@@ -336,8 +336,15 @@ FOCUS_SIZE = (160, 48)
 
 
 def _readout_row(term: Terminal) -> str:
-    # The cursor's readout is the last line above the footer.
-    return row(term, term.rows - 2)
+    """The focus view's readout: the line above its footer.
+
+    Found by the footer, not at rows - 2: under load the program has been
+    seen to draw at 80x24 in the 160x48 pty (it read the size before the
+    pty was resized), and a fixed row then never changes.
+    """
+    lines = [line.rstrip() for line in term.lines()]
+    footer = max((i for i, line in enumerate(lines) if "esc back" in line), default=0)
+    return lines[footer - 1] if footer else ""
 
 
 def focus_view(settings: Settings, samples: Samples, log) -> None:

@@ -16,11 +16,10 @@ the previous run changed. A language switch redraws the captions at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from time import monotonic
 from typing import Any
-
-from dataclasses import replace
 
 from rich.cells import cell_len
 from rich.color import Color

@@ -89,11 +89,12 @@ class RunRecord:
         self.results.clear()
         self.running = True
 
-    def take_output(self, line: str) -> None:
-        """Keep a demo's output line, and note it among the results if it is one."""
-        self.lines.append(line)
+    def note_result(self, line: str) -> bool:
+        """Keep a demo's output line among the results if it is one; whether it was."""
         if any(marker in line for marker in self.lesson.result_markers):
             self.results.append(line)
+            return True
+        return False
 
     def status_text(self) -> Text:
         kind, template, arguments = self.status

@@ -220,9 +220,8 @@ class DemoRuns:
             self._set_status(record, "running", ST_RUNNING, device=record.device, block=block, total=total)
         elif kind == "out":
             text = str(event.get("text", ""))
-            results = len(record.results)
-            self._line(record, text, take=record.take_output)
-            if len(record.results) > results and (pane := self._pane_for(record)):
+            self._line(record, text)
+            if record.note_result(text) and (pane := self._pane_for(record)):
                 pane.update_results()
         elif kind in ("points", "bars", "diverged"):
             panel = record.data.apply(event)
@@ -276,8 +275,8 @@ class DemoRuns:
 
     # -- console batching ------------------------------------------------------
 
-    def _line(self, record: RunRecord, line: str | Note, take: Callable[[str], None] | None = None) -> None:
-        (take or record.lines.append)(line)
+    def _line(self, record: RunRecord, line: str | Note) -> None:
+        record.lines.append(line)
         if (pane := self._pane_for(record)) is None:
             return
         if isinstance(line, Note):

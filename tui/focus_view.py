@@ -20,7 +20,6 @@ the cursor selects another x, for any view that shows a step's state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +51,7 @@ _HEADER = N_("{lesson} · chart {index} of {total}")
 _FOLLOWING = N_(" (newest)")
 #: How many series a number key can reach.
 _NUMBER_KEYS = 9
-Gettext = Callable[[str], str]
+_CURSOR_STYLE = Style(color=Color.from_ansi(chartplot.CURSOR_COLOR))
 
 
 class ChartDataChanged(Message):
@@ -77,9 +76,9 @@ class CursorMoved(Message):
 class FocusChart(ChartPanel):
     """A `ChartPanel` laid out for the whole screen, with the cursor's readout line.
 
-    `cursor` is the x the learner chose, or None to follow the newest point
-    (what a chart that is still training wants); the canvas marks the x it
-    reads either way.
+    `chosen` is the x the learner moved the cursor to, or None to follow the
+    newest point (what a chart that is still training wants); the canvas
+    marks the x the readout quotes either way.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -114,7 +113,7 @@ class FocusChart(ChartPanel):
         else:
             index = chart_cursor.nearest(xs, self.chosen)
             index = max(0, min(len(xs) - 1, index + (step or 0)))
-            # Stepping onto the newest point follows it again as the run goes on.
+            # Following the newest point, → keeps following it (`end` returns to it).
             self.chosen = None if index == len(xs) - 1 and self.chosen is None else xs[index]
         self.refresh()
         return self.chosen
@@ -150,12 +149,8 @@ class FocusChart(ChartPanel):
         for index in range(1, len(rows) - 2):
             line = rows[index]
             if line.plain[column:column + 1] == " ":
-                rows[index] = Text.assemble(line[:column], (chartplot.CURSOR_GLYPH, self._cursor_style), line[column + 1:])
+                rows[index] = Text.assemble(line[:column], (chartplot.CURSOR_GLYPH, _CURSOR_STYLE), line[column + 1:])
         return Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
-
-    @property
-    def _cursor_style(self) -> Style:
-        return Style(color=Color.from_ansi(chartplot.CURSOR_COLOR))
 
     def render(self) -> Text:
         width, height = self.content_size
