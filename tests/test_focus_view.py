@@ -155,3 +155,12 @@ def test_snapshot_focus_view_with_the_cursor_at_step_12(snap_compare, lang):
 
     app = make_app(lesson="8.3", lang=lang)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_then_focus)
+
+
+def test_every_result_marker_is_in_a_line_the_demo_is_known_to_print():
+    """A lesson's `results` name lines of its output: each is part of a claim's
+    output line, which tests/test_claims.py checks against a real run."""
+    for lesson in catalog.load_all():
+        outputs = [str(claim.get("output", "")) for claim in lesson.claims]
+        for marker in lesson.results:
+            assert any(marker in output for output in outputs), (lesson.id, marker)
