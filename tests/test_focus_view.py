@@ -89,8 +89,9 @@ async def test_f_cursor_cycle_log_hide_and_escape_after_a_run(lang):
         assert "2/2 f" in visible_text(app)
 
 
-async def test_the_focus_view_follows_a_run_live_and_a_new_run():
-    app = make_app(lesson="8.3")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_focus_view_follows_a_run_live_and_stop_works_from_it(lang):
+    app = make_app(lesson="8.3", lang=lang)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         events = sweep_events(steps=5)
@@ -164,3 +165,29 @@ def test_every_result_marker_is_in_a_line_the_demo_is_known_to_print():
         outputs = [str(claim.get("output", "")) for claim in lesson.claims]
         for marker in lesson.results:
             assert any(marker in output for output in outputs), (lesson.id, marker)
+
+
+async def test_random_keys_in_the_focus_view_during_and_after_a_run():
+    """Every key the view knows, and others, in any order: nothing raises, escape always returns."""
+    import random
+
+    rng = random.Random(12)
+    keys = ["left", "right", "home", "end", "tab", "shift+tab", "y", "l", "s", "f",
+            *"0123456789", "pageup", "down", "enter"]
+    app = make_app(lesson="8.3")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        events = sweep_events(steps=30)
+        feed(app, events[:2], done=False)
+        await pilot.pause(0.2)
+        await pilot.press("f")
+        for round_ in range(3):
+            await pilot.press(*(rng.choice(keys) for _ in range(60)))
+            if round_ == 0:
+                feed(app, events[2:], done=True)  # the run ends while the view is open
+            await pilot.pause()
+            assert isinstance(app.screen, FocusScreen)
+            app.screen.chart.render()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, FocusScreen)
