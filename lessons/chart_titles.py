@@ -1,9 +1,10 @@
 """Chart titles that fit a width without being cut inside a word, a number or a name.
 
 A title is cut only between tokens: a run of Latin letters, digits and
-ASCII punctuation ("lr", "1e-4", "(w-5)^2", "LR=0.1") is one token, and so is
-each CJK character or full-width punctuation mark (Chinese has no spaces, and
-a break between two characters is where Chinese text wraps anyway).
+ASCII punctuation ("lr", "1e-4", "LR=0.1") is one token, two such runs joined
+by a spaced operator ("lr = 1e-4", "(w - 5)^2") are one, and so is each CJK
+character or full-width punctuation mark (Chinese has no spaces, and a break
+between two characters is where Chinese text wraps anyway).
 
 Two ways to fit, both measured in terminal cells:
 
@@ -33,9 +34,26 @@ _TRAILING_REMARK = re.compile(r"\s*(\([^()]*\)|（[^（）]*）)\s*$")
 _DANGLING = " ,;:，；：、"
 
 
+#: An operator between two words binds them: "w = 5", "lr = 1e-4" and
+#: "(w - 5)^2" are not broken at their spaces.
+_OPERATORS = frozenset({"=", "-", "+", "*", "/", "<", ">", "->", "≈", "×"})
+
+
 def tokens(text: str) -> list[str]:
     """`text` as the pieces it may be cut between (spaces are pieces of their own)."""
-    return _TOKEN.findall(text)
+    pieces = _TOKEN.findall(text)
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        # word, space, operator, space, word → one piece
+        while (i + 4 < len(pieces) and pieces[i + 1].isspace() and pieces[i + 2] in _OPERATORS
+               and pieces[i + 3].isspace() and not pieces[i + 4].isspace()):
+            piece += "".join(pieces[i + 1:i + 5])
+            i += 4
+        out.append(piece)
+        i += 1
+    return out
 
 
 def _hard_crop(text: str, width: int) -> str:

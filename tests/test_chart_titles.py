@@ -86,3 +86,14 @@ def test_the_keys_line_drops_whole_entries_never_half_a_learning_rate(width):
     keys = keys.split("x: ")[0]  # a legend line that holds every key goes on with the axis names
     shown = keys.replace("⣿", " ").replace(ELLIPSIS, " ").split()
     assert shown and all(token in names for token in shown), keys
+
+
+@pytest.mark.parametrize("width", range(10, 60))
+def test_an_equation_is_never_broken_at_its_operator(width):
+    for title in ("w per step at lr = 1e-4 (the target is w = 5)", "Loss (w - 5)^2 per step, one curve per learning rate"):
+        lines = wrap(title, width)
+        for line in lines:
+            words = line.split()
+            assert words[0] not in ("=", "-") and words[-1] not in ("=", "-"), (width, lines)
+        if "lr" in title:
+            assert any("lr = 1e-4" in line for line in lines), (width, lines)
