@@ -191,3 +191,31 @@ async def test_random_keys_in_the_focus_view_during_and_after_a_run():
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, FocusScreen)
+
+
+async def test_the_cursor_tells_the_app_which_step_it_selects():
+    """Other views (a step's optimizer state) read the step from CursorMoved messages."""
+    from pathlib import Path
+
+    from tui import app as tui_app
+    from tui.app import GradTour
+    from tui.focus_view import CursorMoved
+    from tui.state import State
+
+    class Recording(GradTour):
+        # The app's stylesheets by name resolve beside the class's module: here, tests/.
+        CSS_PATH = [Path(tui_app.__file__).with_name(p) if isinstance(p, str) else p for p in GradTour.CSS_PATH]
+        moves: list = []
+
+        def on_cursor_moved(self, message: CursorMoved) -> None:
+            self.moves.append((message.lesson, message.panel, message.x))
+
+    app = Recording(state=State(), lesson="8.3")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        feed(app, sweep_events())
+        await pilot.pause(0.2)
+        await pilot.press("f", "left", "left", "home", "end", "tab")
+        await pilot.pause()
+        assert app.moves == [("8.3", "loss", 18.0), ("8.3", "loss", 17.0), ("8.3", "loss", 0.0),
+                             ("8.3", "loss", None), ("8.3", "small", None)]
