@@ -14,6 +14,7 @@ the chart. A bar panel has one cursor position per bar.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,7 +82,7 @@ def reading(spec: Mapping[str, Any] | None, panel: PanelData, x: float, gettext:
             hidden: Collection[str] = ()) -> CursorReading:
     """Every shown series' recorded value at exactly `x`."""
     if panel.bar_labels and not panel.series:
-        index = int(x) - 1
+        index = int(x) - 1 if math.isfinite(x) else -1
         if 0 <= index < len(panel.bar_labels):
             y_name = gettext(str((spec or {}).get("y") or "y"))
             return CursorReading(x, panel.bar_labels[index], ((y_name, panel.bar_values[index], False),))

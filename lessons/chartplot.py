@@ -576,16 +576,20 @@ def cursor_column(spec: Mapping[str, Any] | None, panel: PanelData | None, x: fl
     width, height = int(width), int(height)
     if width < MIN_WIDTH or height < MIN_HEIGHT or not math.isfinite(x):
         return None
-    if _is_bar(spec, panel):
-        x_axis, y_axis = _bar_plan(spec, panel, width, height)[2:]
-    else:
-        x_axis, y_axis = _line_plan(spec, panel, previous, width, height, hidden)[1:]
-    if not x_axis.lo <= x <= x_axis.hi or not x_axis.hi > x_axis.lo:
-        return None
-    from plotext._methods.ruler import rescale  # loaded with plotext by the canvas this marks
+    try:
+        if _is_bar(spec, panel):
+            x_axis, y_axis = _bar_plan(spec, panel, width, height)[2:]
+        else:
+            x_axis, y_axis = _line_plan(spec, panel, previous, width, height, hidden)[1:]
+        if not x_axis.lo <= x <= x_axis.hi or not x_axis.hi > x_axis.lo:
+            return None
+        from plotext._methods.ruler import rescale  # loaded with plotext by the canvas this marks
 
-    first, last = y_axis.widest + 1, width - 2
-    return first + int(rescale(x, x_axis.lo, x_axis.hi, last - first + 1, _CENTRED))
+        first, last = y_axis.widest + 1, width - 2
+        return first + int(rescale(x, x_axis.lo, x_axis.hi, last - first + 1, _CENTRED))
+    except Exception:  # noqa: BLE001 - like the canvas: no cursor rather than no lesson
+        _log.debug("cursor of %r not placed", spec.get("title"), exc_info=True)
+        return None
 
 
 def _fit(text: str, width: int, height: int) -> str:

@@ -7,6 +7,7 @@ import pytest
 from lessons import chart_cursor
 from lessons.chartdata import PanelData
 from lessons.chartplot import cursor_column, render_canvas
+from tests.test_chartplot import EDGE_CASES
 
 SPEC = {"x": "step", "y": "loss"}
 
@@ -92,3 +93,14 @@ def test_chinese_readout_uses_the_catalog():
     read = chart_cursor.reading(SPEC, sweep(), 12.0)
     text = chart_cursor.readout_text(SPEC, read, {"step": "步数"}.get, ui)
     assert text == "步数 12 · LR=0.1：0.07556 · LR=0.5：0"
+
+
+@pytest.mark.parametrize("case", sorted(EDGE_CASES))
+def test_every_value_a_demo_can_send_reads_and_places_a_cursor(case):
+    spec, panel = EDGE_CASES[case]
+    for width, height in ((6, 3), (40, 12), (158, 40)):
+        for x in [*chart_cursor.positions(panel), -1e308, float("nan")]:
+            read = chart_cursor.reading(spec, panel, x)
+            assert chart_cursor.readout_text(spec, read)
+            column = cursor_column(spec, panel, x, width, height)
+            assert column is None or 0 <= column < width
