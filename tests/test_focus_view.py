@@ -13,6 +13,7 @@ from lessons import catalog
 from tests.helpers import wait_until
 from tests.test_app import make_app, visible_text
 from tui.focus_view import FocusChart, FocusScreen
+from tui.lab_session import PREBUILD_DELAY
 
 LRS = (0.01, 0.1, 0.5)
 
@@ -143,6 +144,9 @@ async def test_results_stay_in_sight_after_a_run_at_80x24():
         text = visible_text(app)
         assert "MSE by hand: 0.1300" in text and "CrossEntropy with F.cross_entropy: 0.4170" in text
         assert app.demos.records["8.1"].results == [lines[2], lines[5]]
+        # Not closed mid-way through the lab panel's prebuild (tui/lab_session.py,
+        # PREBUILD_DELAY after launch): closed then, it raised NoMatches (#lab-status).
+        await pilot.pause(PREBUILD_DELAY)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
