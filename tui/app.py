@@ -54,7 +54,9 @@ class LessonScreen(Screen):
         Binding("left,p", "go(-1)", N_("lesson"), priority=True, key_display="←", group=LESSON_KEYS),
         Binding("right,n", "go(1)", N_("lesson"), priority=True, key_display="→", group=LESSON_KEYS),
         Binding("l", "switch_language", N_("lang")),
-        Binding("b", "bilingual", N_("both")),
+        # Not in the footer: at 80 columns it has room for every other key
+        # (f among them) but not for this one; the help dialog lists it.
+        Binding("b", "bilingual", N_("both"), show=False),
         Binding("t", "contents", N_("toc")),
         Binding("g", "glossary", N_("terms")),
         Binding("question_mark", "help", N_("help"), key_display="?"),
@@ -63,6 +65,7 @@ class LessonScreen(Screen):
         Binding("e", "app.edit_params", N_("edit")),
         Binding("x", "app.export_demo", N_("export")),
         Binding("y", "app.copy_code", N_("copy"), show=False),  # in the help: 80 columns hold no more
+        Binding("f", "app.focus_chart", N_("zoom")),
         # Labs (tui/lab_session.py): shown only on a lab's page.
         Binding("c", "app.lab_check", N_("check")),
         Binding("h", "app.lab_hint", N_("hint")),
@@ -363,6 +366,13 @@ class GradTour(LabActions, App):
         else:
             self.notify(_(MSG_CTRL_C_IN_BROWSER), timeout=6)
 
+    def action_focus_chart(self) -> None:
+        from tui.focus_view import FocusScreen
+
+        pane = self.lesson_screen.demo_pane
+        if pane.charts_shown and pane.record is not None:
+            self.push_screen(FocusScreen(pane.record, pane.current), pane.show_chart)
+
     def on_resize(self, event) -> None:
         small_screen.check(self, event.size)
 
@@ -384,6 +394,8 @@ class GradTour(LabActions, App):
             return bool(catalog.load(self.lesson_id).params)
         if action == "stop_demo":
             return self.demos.running
+        if action == "focus_chart":
+            return (screen := self.open_lesson_screen()) is not None and screen.demo_pane.charts_shown
         return True
 
     # -- command palette ---------------------------------------------------

@@ -76,6 +76,8 @@ class RunRecord:
     lines: collections.deque = field(default_factory=lambda: collections.deque(maxlen=MAX_LINES))
     status: tuple[str, str, dict[str, Any]] = ("idle", ST_IDLE, {})
     diverged: list[str] = field(default_factory=list)
+    #: the output lines that are the run's results (the lesson's `result_markers`)
+    results: list[str] = field(default_factory=list)
     running: bool = False
     device: str = "?"
     #: the language of the code that ran (a lesson's demos); None: the learner's own code
@@ -90,7 +92,15 @@ class RunRecord:
         self.data.clear()
         self.lines.clear()
         self.diverged.clear()
+        self.results.clear()
         self.running = True
+
+    def note_result(self, line: str) -> bool:
+        """Keep a demo's output line among the results if it is one; whether it was."""
+        if any(marker in line for marker in self.lesson.result_markers):
+            self.results.append(line)
+            return True
+        return False
 
     def status_text(self) -> Text:
         kind, template, arguments = self.status
@@ -120,6 +130,9 @@ class DemoPane(Vertical):
     panels: dict[str, ChartPanel] = {}
     _console: RichLog | None = None
     _charts: Container | None = None
+    _results: Static | None = None
+    #: the chart shown when the pane has room for one only, and the one `f` opens
+    current: str | None = None
     #: the lesson whose chart widgets are mounted
     _charts_of: str | None = None
 
@@ -132,8 +145,9 @@ class DemoPane(Vertical):
             from textual.widgets import RichLog
 
             self._charts = Container(id="charts")
+            self._results = Static(id="results")
             self._console = RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False)
-            self.mount(self._charts, self._console)
+            self.mount(self._charts, self._results, self._console)
         return self._console
 
     def _has_run(self, record: RunRecord) -> bool:
@@ -153,6 +167,32 @@ class DemoPane(Vertical):
         self._charts.mount_all(self.panels.values())
         self._charts_of = record.lesson.id
         self.set_class(not self.panels, "-no-charts")
+        self.show_chart(next(iter(self.panels), None))
+
+    def show_chart(self, name: str | None) -> None:
+        """Make `name` the current chart: the one shown where only one fits, and the one `f` opens."""
+        if name not in self.panels:
+            return
+        self.current = name
+        assert self._charts is not None
+        self._charts.set_class(len(self.panels) > 1, "-one")
+        for key, widget in self.panels.items():
+            widget.set_class(key == name, "-current")
+        self._update_hints()
+
+    def _update_hints(self) -> None:
+        # "1/2 f" says there are more charts and how to reach them; side by
+        # side (a wide screen) they are all in view, and `f` is in the footer.
+        one = len(self.panels) > 1 and not self.screen.has_class("-wide")
+        for number, widget in enumerate(self.panels.values(), 1):
+            hint = f"{number}/{len(self.panels)} f" if one else ""
+            if widget.hint != hint:
+                widget.hint = hint
+                widget.refresh()
+
+    def on_resize(self) -> None:
+        if self.panels:
+            self._update_hints()
 
     def show(self, record: RunRecord) -> None:
         """Display `record` (charts rebuilt only when the lesson changes)."""
@@ -162,7 +202,14 @@ class DemoPane(Vertical):
         self.rebind()
         if (self._console is not None and self._console.lines) or record.lines:
             self._rewrite_console(record)
+        self.update_results()
         self.update_status()
+
+    @property
+    def charts_shown(self) -> bool:
+        """Whether the pane shows the charts of its record's lesson (a run has begun)."""
+        record = self.record
+        return record is not None and bool(self.panels) and self._charts_of == record.lesson.id and self._has_run(record)
 
     def _rewrite_console(self, record: RunRecord) -> None:
         """The console shows `record`'s lines, in the current language.
@@ -186,6 +233,7 @@ class DemoPane(Vertical):
         for name, widget in self.panels.items():
             previous = record.previous.panels.get(name) if record.previous else None
             widget.set_data(record.data.panel(name), previous)
+        self._tell_other_screen(None)
 
     def update_status(self) -> None:
         if self.record is not None:
@@ -202,12 +250,28 @@ class DemoPane(Vertical):
         if self.record is not None and self._charts_of == self.record.lesson.id and (widget := self.panels.get(panel)):
             widget.refresh_data()
             widget.flush()
+        self._tell_other_screen(panel)
+
+    def _tell_other_screen(self, panel: str | None) -> None:
+        """A screen over the lesson (the focus view) draws the same data: tell it what changed."""
+        if self.record is not None and self.is_attached and self.app.screen is not self.screen:
+            from tui.focus_view import ChartDataChanged
+
+            self.app.screen.post_message(ChartDataChanged(self.record, panel))
 
     def flush_charts(self) -> None:
         """The run has ended: its charts show their last points at once."""
         if self.record is not None and self._charts_of == self.record.lesson.id:
             for widget in self.panels.values():
                 widget.flush()
+            self.update_results()
+
+    def update_results(self) -> None:
+        """The result strip: the run's result lines, in sight whatever the console shows."""
+        if self._results is None or self.record is None:
+            return
+        self._results.update(Text("\n".join(self.record.results), style="bold"))
+        self._results.display = bool(self.record.results)
 
     def write(self, line: str | Note) -> None:
         self._append(console_line(line))

@@ -242,7 +242,10 @@ class DemoRuns:
             self._line(record, Note(MSG_EXAMPLE, {"block": block, "total": total}, "bold"))
             self._set_status(record, "running", ST_RUNNING, device=record.device, block=block, total=total)
         elif kind == "out":
-            self._line(record, str(event.get("text", "")))
+            text = str(event.get("text", ""))
+            self._line(record, text)
+            if record.note_result(text) and (pane := self._pane_for(record)):
+                pane.update_results()
         elif kind in ("points", "bars", "diverged"):
             panel = record.data.apply(event)
             if kind == "diverged":

@@ -41,6 +41,8 @@ Gettext = Callable[[str], str]
 
 #: What a ```` ```python ROLE ```` fence may say besides `norun` (labs, FORMAT.md).
 _CODE_ROLES = ("lab", "solution")
+#: Where a claim's output template stops being literal text (claims.py).
+_CLAIM_LABEL = re.compile(r"\{\}|\.\.\.")
 #: LibYAML's safe loader where PyYAML was built with it: the pure-Python one
 #: took half the time of parsing a lesson (`gradtour list` parses them all).
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -102,6 +104,16 @@ class Lesson:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     charts: dict[str, dict[str, Any]] = field(default_factory=dict)
     claims: tuple[Claim, ...] = ()
+    #: Output text that marks a result line, kept in sight after a run (FORMAT.md).
+    results: tuple[str, ...] = ()
+
+    @property
+    def result_markers(self) -> tuple[str, ...]:
+        """What a result line contains: the declared `results`, else each claim's
+        output up to its first `{}` or `...` (the label a template starts with)."""
+        if self.results:
+            return self.results
+        return tuple(label for claim in self.claims if (label := _CLAIM_LABEL.split(claim.output, 1)[0].strip()))
 
     @property
     def index(self) -> int:
@@ -315,6 +327,7 @@ def parse_lesson(source: str, origin: str = "<lesson>") -> Lesson:
         params=dict(meta.get("params") or {}),
         charts=dict(meta.get("charts") or {}),
         claims=claims,
+        results=tuple(str(marker) for marker in meta.get("results") or ()),
     )
 
 
