@@ -9,6 +9,7 @@ record, not in whatever the pane happens to show.
 from __future__ import annotations
 
 import collections
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,20 @@ class Note:
         return Text(_(self.template).format(**self.arguments), style=self.style)
 
 
+_RESULT_PATTERNS: dict[tuple[str, str], tuple[re.Pattern[str], ...]] = {}
+
+
+def _localized_results(lesson: Lesson, lang: str | None) -> tuple[re.Pattern[str], ...]:
+    """The lesson's result lines as its code prints them in `lang` (None: code
+    the learner wrote, whose labels nobody translated), once per lesson and language."""
+    if lang is None:
+        return ()
+    key = (lesson.id, lang)
+    if key not in _RESULT_PATTERNS:
+        _RESULT_PATTERNS[key] = lesson.result_patterns(lesson_gettext(lang))
+    return _RESULT_PATTERNS[key]
+
+
 def console_line(line: str | Note) -> Text | str:
     return line.render() if isinstance(line, Note) else line
 
@@ -97,7 +112,8 @@ class RunRecord:
 
     def note_result(self, line: str) -> bool:
         """Keep a demo's output line among the results if it is one; whether it was."""
-        if any(marker in line for marker in self.lesson.result_markers):
+        if any(marker in line for marker in self.lesson.result_markers) or any(
+                pattern.search(line) for pattern in _localized_results(self.lesson, self.lang)):
             self.results.append(line)
             return True
         return False

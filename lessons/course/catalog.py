@@ -43,6 +43,9 @@ Gettext = Callable[[str], str]
 _CODE_ROLES = ("lab", "solution")
 #: Where a claim's output template stops being literal text (claims.py).
 _CLAIM_LABEL = re.compile(r"\{\}|\.\.\.")
+#: What a string literal's body holds that prints as other text: an
+#: f-string's replacement field, an escape sequence ("\\n").
+_PRINTED_OTHERWISE = re.compile(r"\{[^{}]*\}|\\.")
 #: LibYAML's safe loader where PyYAML was built with it: the pure-Python one
 #: took half the time of parsing a lesson (`gradtour list` parses them all).
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -114,6 +117,30 @@ class Lesson:
         if self.results:
             return self.results
         return tuple(label for claim in self.claims if (label := _CLAIM_LABEL.split(claim.output, 1)[0].strip()))
+
+    def result_patterns(self, gettext: Gettext) -> tuple[re.Pattern[str], ...]:
+        """Result lines as a run in the language of `gettext` prints them.
+
+        The markers are English, but a Chinese run prints its labels
+        translated (the code run is the code shown, `translate_code`): each
+        prose string of the code that holds a marker, translated, with its
+        `{…}` fields (and escapes) standing for any text. Strings left as written are
+        found by the markers themselves.
+        """
+        markers = self.result_markers
+        patterns = []
+        for block in self.blocks:
+            if block.kind != "code":
+                continue
+            for _start, _end, text in code_strings(block.text, block.string_choices):
+                translated = gettext(text)
+                if translated == text or not any(marker in text for marker in markers):
+                    continue
+                literal = _PRINTED_OTHERWISE.split(translated)
+                if any(part.strip() for part in literal):
+                    # Not inside a longer label: 梯度 is not 精确梯度.
+                    patterns.append(re.compile(r"(?<!\w)" + ".*".join(map(re.escape, literal))))
+        return tuple(patterns)
 
     @property
     def index(self) -> int:
