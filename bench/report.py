@@ -179,8 +179,9 @@ def _version(name: str) -> str:
 
 
 def render(samples: Samples, settings: Settings, *, command: str, load_before: tuple, load_after: tuple,
-           seconds: float) -> str:
-    table = rows(samples)
+           seconds: float, extra: list[Row] | tuple[Row, ...] = ()) -> str:
+    """RESULTS.md; `extra`: rows of measures that keep their own rules (bench/landscape.py)."""
+    table = [*rows(samples), *extra]
     status = {True: "PASS", False: "**MISS**", None: "—"}
     lines = [
         "# gradtour benchmark results",
@@ -240,6 +241,11 @@ def noise(samples: Samples) -> list[str]:
 
 
 METHOD = [
+    "- **landscape**: `python bench/landscape_app.py` in a pty of 160×48: 8.4's ravine panel alone on the screen "
+    "(as a focus view shows it), four paths fed on the event loop in the worker's rhythm (a batch of 10 points per "
+    "path every 50 ms); frames are the panel's canvas renders during the training window; keys (`j`, a counter on "
+    "the last line) timed while it trains and while idle, alternating; bytes: written during training per frame. "
+    "`python -m bench.landscape` takes this measure alone.",
     "- **launch**: from fork of `gradtour --lang en --lesson 8.1` in the pty to the arrival of the bytes that put "
     "the first words of the lesson's first paragraph on screen; baseline `python bench/bare_app.py`, a Textual app "
     "with one Static, to its line; floor `python bench/floor_app.py`, 8.1's opening drawn with Textual, PyYAML, "

@@ -30,6 +30,9 @@ FIGURES = (
     "bytes written to the terminal per page change",
     "`gradtour show 8.1`",
     "`gradtour list`",
+    "landscape (8.4's ravine, four paths) redraws while training",
+    "key → screen while the landscape trains",
+    "bytes written per landscape frame",
 )
 
 

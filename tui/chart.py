@@ -81,6 +81,8 @@ class ChartPanel(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.spec: dict[str, Any] = dict(spec or {})
+        # A map needs room in both directions (chart.tcss gives it more).
+        self.set_class(charts.is_landscape(self.spec), "-landscape")
         self._data = data
         self._previous = previous
         self._gettext: Gettext = gettext or _identity
@@ -181,9 +183,12 @@ class ChartPanel(Widget):
             self.hidden, self.yscale,
         )
         if key != self._canvas_key:
-            ansi = charts.render_canvas(self.view_spec, data, width, height, previous=previous, color=True,
-                                        hidden=self.hidden)
-            self._canvas = Text.from_ansi(ansi, no_wrap=True, overflow="crop", end="")
+            if charts.is_landscape(self.spec):
+                self._canvas = charts.render_landscape(self.spec, data, width, height, previous=previous)
+            else:
+                ansi = charts.render_canvas(self.view_spec, data, width, height, previous=previous, color=True,
+                                            hidden=self.hidden)
+                self._canvas = Text.from_ansi(ansi, no_wrap=True, overflow="crop", end="")
             self._canvas_key = key
         return self._canvas
 

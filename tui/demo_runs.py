@@ -246,7 +246,7 @@ class DemoRuns:
             self._line(record, text)
             if record.note_result(text) and (pane := self._pane_for(record)):
                 pane.update_results()
-        elif kind in ("points", "bars", "diverged"):
+        elif kind in ("points", "bars", "surface", "arrow", "diverged"):
             panel = record.data.apply(event)
             if kind == "diverged":
                 series = str(event.get("series", "?"))

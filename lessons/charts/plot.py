@@ -43,18 +43,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len
+from rich.text import Text
 
+from lessons.charts import landscape
 from lessons.charts.axes import CLAMP, Axis, data_limits, fit_x_axis, fit_y_axis, fixed_ylim, y_limits
-from lessons.charts.captions import Gettext, captions, identity, plain
+from lessons.charts.captions import captions as line_captions
+from lessons.charts.captions import Captions, Gettext, identity, plain
 from lessons.charts.data import PanelData
 from lessons.charts.series import (
     BAR_GLYPH, MIN_HEIGHT, MIN_WIDTH, PREVIOUS_COLOR, PREVIOUS_GLYPH, display_order, envelope, glyph, is_bar,
     is_log, prepared, series_color,
 )
 
-__all__ = ["DEFAULT_TEXT_HEIGHT", "cursor_column", "render_canvas", "render_panel_text"]
+__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "cursor_column", "render_canvas", "render_landscape", "render_panel_text"]
 
 DEFAULT_TEXT_HEIGHT = 14
+LANDSCAPE_TEXT_HEIGHT = 22
 #: plotext's "center" alignment of values in cells (its limit_deltas), as it places ticks.
 _CENTRED = 0.5
 
@@ -101,6 +105,12 @@ def render_canvas(
     spec = spec or {}
     panel = panel if panel is not None else PanelData()
     width, height = int(width), int(height)
+    if landscape.is_landscape(spec):
+        try:
+            return landscape.render_canvas(spec, panel, width, height, previous=previous, color=color)
+        except Exception:  # noqa: BLE001 - as below: a chart glitch never takes the lesson down
+            _log.debug("landscape %r not drawn", spec.get("title"), exc_info=True)
+            return _blank(width, height)
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         return _blank(width, height)
     try:
@@ -271,6 +281,43 @@ def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: i
     return _finish(figure, x_axis, y_axis, color)
 
 
+def render_landscape(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                     previous: PanelData | None = None) -> Text:
+    """A landscape panel's canvas in colour as a rich Text (what the TUI's ChartPanel shows).
+
+    Built directly rather than parsed back from `render_canvas`'s ANSI: at
+    160x48 the parsing cost as much as the drawing, on the UI thread.
+    """
+    try:
+        return landscape.render_text(spec, panel, width, height, previous=previous)
+    except Exception:  # noqa: BLE001 - a chart glitch never takes the lesson down
+        _log.debug("landscape %r not drawn", (spec or {}).get("title"), exc_info=True)
+        return Text(_blank(int(width), int(height)), no_wrap=True, overflow="crop", end="")
+
+
+def captions(
+    spec: Mapping[str, Any] | None,
+    panel: PanelData | None,
+    width: int,
+    gettext: Gettext = identity,
+    ui_gettext: Gettext = identity,
+    *,
+    previous: PanelData | None = None,
+    color: bool = True,
+    hidden: Collection[str] = (),
+    numbered: bool = False,
+) -> Captions:
+    """Title, legend and readout lines for one panel of any kind (see captions.captions).
+
+    A landscape's paths cannot be hidden one by one nor numbered (the focus
+    view's curve keys): its legend names each path by its own glyph.
+    """
+    if landscape.is_landscape(spec):
+        return landscape.captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color)
+    return line_captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color,
+                         hidden=hidden, numbered=numbered)
+
+
 def render_panel_text(
     spec: Mapping[str, Any] | None,
     panel: PanelData | None,
@@ -279,13 +326,17 @@ def render_panel_text(
     *,
     ui_gettext: Gettext = identity,
     previous: PanelData | None = None,
-    height: int = DEFAULT_TEXT_HEIGHT,
+    height: int | None = None,
 ) -> str:
     """One panel as plain text for `gradtour run`: title, canvas, legend with axis names, readout.
 
     Every line is at most `width` terminal cells (trailing spaces trimmed).
+    `height`: of the canvas; by default DEFAULT_TEXT_HEIGHT, or
+    LANDSCAPE_TEXT_HEIGHT for a map, whose paths need rows as much as columns.
     """
     width = max(MIN_WIDTH, int(width))
+    if height is None:
+        height = LANDSCAPE_TEXT_HEIGHT if landscape.is_landscape(spec) else DEFAULT_TEXT_HEIGHT
     caps = captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=False)
     canvas = render_canvas(spec, panel, width, height, previous=previous, color=False)
     lines = [*map(plain, caps.title_lines), *canvas.split("\n"), *map(plain, caps.legend), *map(plain, caps.readout)]
