@@ -124,6 +124,15 @@ def rows(samples: Samples) -> list[Row]:
     result.append(Row("peak memory (VmHWM) of the demo runner", f"peak {_mb(worker.max)}; {_spread(worker, _mb)}",
                       "—", "—", "reported (PyTorch lives here)", None))
 
+    opened, cursor, cursor_bytes = get("focus.open"), get("focus.cursor"), get("focus.cursor.bytes")
+    for stats, title in ((opened, f"`f` → focus view drawn while {HEAVIEST} trains (160×48)"),
+                         (cursor, f"cursor step (→) → readout updated while {HEAVIEST} trains (160×48)")):
+        result.append(Row(title, _spread(stats, _ms), "—",
+                          f"{stats.median / 0.05:.2f}× target, p95 {_ms(stats.p95)}",
+                          "median ≤ 50 ms", stats.median <= 0.05))
+    result.append(Row("bytes written per cursor step, demo finished (160×48)", _spread(cursor_bytes, _kb),
+                      "—", "—", "reported", None))
+
     page_bytes = get("next.bytes")
     page, worst = _worst(_per_page(samples, "next.bytes.to."))
     result.append(Row("bytes written to the terminal per page change (120×40)", _spread(page_bytes, _kb), "—",
@@ -170,8 +179,9 @@ def _version(name: str) -> str:
 
 
 def render(samples: Samples, settings: Settings, *, command: str, load_before: tuple, load_after: tuple,
-           seconds: float) -> str:
-    table = rows(samples)
+           seconds: float, extra: list[Row] | tuple[Row, ...] = ()) -> str:
+    """RESULTS.md; `extra`: rows of measures that keep their own rules (bench/landscape.py)."""
+    table = [*rows(samples), *extra]
     status = {True: "PASS", False: "**MISS**", None: "—"}
     lines = [
         "# gradtour benchmark results",
@@ -231,6 +241,11 @@ def noise(samples: Samples) -> list[str]:
 
 
 METHOD = [
+    "- **landscape**: `python bench/landscape_app.py` in a pty of 160×48: 8.4's ravine panel alone on the screen "
+    "(as a focus view shows it), four paths fed on the event loop in the worker's rhythm (a batch of 10 points per "
+    "path every 50 ms); frames are the panel's canvas renders during the training window; keys (`j`, a counter on "
+    "the last line) timed while it trains and while idle, alternating; bytes: written during training per frame. "
+    "`python -m bench.landscape` takes this measure alone.",
     "- **launch**: from fork of `gradtour --lang en --lesson 8.1` in the pty to the arrival of the bytes that put "
     "the first words of the lesson's first paragraph on screen; baseline `python bench/bare_app.py`, a Textual app "
     "with one Static, to its line; floor `python bench/floor_app.py`, 8.1's opening drawn with Textual, PyYAML, "
@@ -244,6 +259,9 @@ METHOD = [
     f"- **keys during a demo**: `↓`/`↑` scroll the lesson while {HEAVIEST}'s demo trains (re-run as needed, keys "
     "timed from 0.3 s after a run starts), from the key to the first bytes that change the lesson text on screen; "
     "the baseline is the same keys after the demo has finished (same layout). Random 80-160 ms pauses between keys.",
+    f"- **focus view**: at 160×48, 0.3 s into a run of {HEAVIEST}, `f` until the focus view's header "
+    "(\"chart 1 of\") arrives; then `home` pins the cursor and each `→` is timed to the first bytes that change "
+    "the readout line; once the run is over, the bytes of one cursor step (`←`) until the output pauses.",
     "- **memory**: VmHWM from /proc of the UI process after the tour, the sweep and the demo session, and of the "
     "demo worker; baseline: the bare Textual app once drawn.",
     "- **bytes**: every byte the app wrote to the pty between the key and the end of the redraw.",

@@ -19,6 +19,7 @@ ACTION_KEYS = (
     "tab", "shift+tab", "up", "down", "pageup", "pagedown", "home", "end", "enter", "space",
     "ctrl+p", "ctrl+s", "ctrl+r", "backspace", "delete",
     "c", "h", "i", "a", "R", "y",  # labs: check, hint, edit, solution, start over, confirm
+    "f", "1", "2",  # the focus view; there y, tab, home/end, ←/→ and the digits act too
 )
 #: What a learner types into the what-if form, the lab editor, the glossary
 #: filter and the palette: numbers and their near misses, other scripts'

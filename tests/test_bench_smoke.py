@@ -22,11 +22,17 @@ FIGURES = (
     "`→` → the next lesson",
     "`r` on 8.3",
     "key → screen while the heaviest demo",
+    "`f` → focus view drawn",
+    "cursor step (→) → readout updated",
+    "bytes written per cursor step",
     "peak memory (VmHWM) of the UI process",
     "peak memory (VmHWM) of the demo runner",
     "bytes written to the terminal per page change",
     "`gradtour show 8.1`",
     "`gradtour list`",
+    "landscape (8.4's ravine, four paths) redraws while training",
+    "key → screen while the landscape trains",
+    "bytes written per landscape frame",
 )
 
 

@@ -270,6 +270,15 @@ class GradTour(LabActions, App):
         else:
             self.notify(_(MSG_CTRL_C_IN_BROWSER), timeout=6)
 
+    def action_focus_chart(self) -> None:
+        from tui.screens.focus_view import FocusScreen
+
+        pane = self.lesson_screen.demo_pane
+        if pane.charts_shown and pane.record is not None:
+            # Back on the lesson, the pane shows the chart last looked at.
+            self.push_screen(FocusScreen(pane.record, pane.current),
+                             lambda name: pane.post_message(DemoPane.ShowChart(name)))
+
     def on_resize(self, event) -> None:
         small_screen.check(self, event.size)
 
@@ -291,6 +300,8 @@ class GradTour(LabActions, App):
             return bool(catalog.load(self.lesson_id).params)
         if action == "stop_demo":
             return self.demos.running
+        if action == "focus_chart":
+            return (screen := self.open_lesson_screen()) is not None and screen.demo_pane.charts_shown
         return True
 
     # -- command palette ---------------------------------------------------

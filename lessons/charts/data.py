@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ChartData", "PanelData", "Series", "SeriesReadout", "to_float", "DEFAULT_MAX_POINTS"]
+__all__ = ["ChartData", "PanelData", "Series", "SeriesReadout", "Surface", "to_float", "DEFAULT_MAX_POINTS"]
 
 DEFAULT_MAX_POINTS = 2000
 
@@ -93,6 +93,42 @@ class Series:
         return f"Series({len(self)} kept of {self.count}, last={self.last}, min={self.min})"
 
 
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """The height map of a landscape panel: `z[j][i]` is the loss at
+    x = x_lo + i * (x_hi - x_lo) / (columns - 1), y = y_lo + j * (y_hi - y_lo) / (rows - 1)
+    (row 0 at the bottom); non-finite heights are NaN. `minimum`: where the
+    demo says the minimum is, if it said."""
+
+    x_lo: float
+    x_hi: float
+    y_lo: float
+    y_hi: float
+    z: tuple[tuple[float, ...], ...]
+    minimum: tuple[float, float] | None = None
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> Surface | None:
+        """The surface of a `surface` event, or None if the event is unusable."""
+        try:
+            (x_lo, x_hi), (y_lo, y_hi) = (tuple(map(to_float, event["x"])), tuple(map(to_float, event["y"])))
+            rows = tuple(tuple(to_float(v) for v in row) for row in event["z"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        bounds = (x_lo, x_hi, y_lo, y_hi)
+        if not all(map(math.isfinite, bounds)) or x_lo >= x_hi or y_lo >= y_hi:
+            return None
+        if len(rows) < 2 or len(rows[0]) < 2 or any(len(row) != len(rows[0]) for row in rows):
+            return None
+        minimum = event.get("minimum")
+        point = None
+        if isinstance(minimum, (list, tuple)) and len(minimum) == 2:
+            point = (to_float(minimum[0]), to_float(minimum[1]))
+            if not all(map(math.isfinite, point)):
+                point = None
+        return cls(x_lo, x_hi, y_lo, y_hi, rows, point)
+
+
 @dataclass(frozen=True)
 class SeriesReadout:
     """The numbers a screen-reader line quotes for one series (or one bar)."""
@@ -117,13 +153,18 @@ class PanelData:
     bar_values: list[float] = field(default_factory=list)
     #: series key → the x of its first non-finite point (or `diverged` event)
     diverged: dict[str, float] = field(default_factory=dict)
+    #: a landscape panel's height map (its series are paths: x, y = the two parameters)
+    surface: Surface | None = None
+    #: a landscape's arrows: series key → (x, y, dx, dy), the latest of each
+    arrows: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     #: bumped on every change, so a view can tell cheaply whether to redraw
     version: int = 0
     max_points: int = DEFAULT_MAX_POINTS
 
     @property
     def is_empty(self) -> bool:
-        return not any(len(s) for s in self.series.values()) and not self.bar_labels and not self.diverged
+        return (not any(len(s) for s in self.series.values()) and not self.bar_labels and not self.diverged
+                and self.surface is None and not self.arrows)
 
     def add_points(self, series: str, xs: Iterable[Any], ys: Iterable[Any]) -> None:
         target = self.series.get(series)
@@ -158,6 +199,21 @@ class PanelData:
         self.bar_labels = []
         self.bar_values = []
         self.diverged.clear()
+        self.surface = None
+        self.arrows.clear()
+        self.version += 1
+
+    def set_arrow(self, series: str, x: Any, y: Any, dx: Any, dy: Any) -> None:
+        """The arrow `series` now starts at (x, y) and points by (dx, dy); a non-finite one is dropped."""
+        values = tuple(map(to_float, (x, y, dx, dy)))
+        if all(map(math.isfinite, values)):
+            self.arrows[series] = values  # type: ignore[assignment]
+        else:
+            self.arrows.pop(series, None)
+        self.version += 1
+
+    def set_surface(self, surface: Surface) -> None:
+        self.surface = surface
         self.version += 1
 
     def readout(self) -> tuple[SeriesReadout, ...]:
@@ -216,6 +272,18 @@ class ChartData:
                     return None
                 name = self._panel_name(event)
                 self.panel(name).set_bars(labels, values)
+                return name
+            if kind == "surface":
+                surface = Surface.from_event(event)
+                if surface is None:
+                    return None
+                name = self._panel_name(event)
+                self.panel(name).set_surface(surface)
+                return name
+            if kind == "arrow":
+                name = self._panel_name(event)
+                self.panel(name).set_arrow(str(event.get("series", "")), event.get("x"), event.get("y"),
+                                           event.get("dx"), event.get("dy"))
                 return name
             if kind == "diverged":
                 name = self._panel_name(event)

@@ -28,6 +28,15 @@ class _Chart:
     def bars(self, labels, values, panel=None):
         pass
 
+    def path(self, series, x, y, panel=None):
+        pass
+
+    def surface(self, loss, xlim, ylim, panel=None, minimum=None):
+        pass
+
+    def arrow(self, series, x, y, dx, dy, panel=None):
+        pass
+
 
 chart = _Chart()
 '''

@@ -11,6 +11,15 @@ Events (dicts; "event" names the kind):
     points    {panel, series, xs, ys}       a batch of finite curve points
     bars      {panel, labels, values}       values: numbers, null if not finite
     diverged  {panel, series, x}            once per series, at its first non-finite y
+                                            (on a landscape: x is the path's step)
+    surface   {panel, x, y, z, minimum}     a landscape's height map: x, y = [lo, hi],
+                                            z = rows from y lo to hi, null if not finite;
+                                            minimum = [x, y] or null. On a landscape
+                                            panel, `points` are the path: xs, ys are
+                                            the two parameters.
+    arrow     {panel, series, x, y, dx, dy}  a landscape's arrow from (x, y) by (dx, dy),
+                                            replacing the series' previous one; only
+                                            the latest is sent with each batch of points
     error     {kind, message, block, line, traceback, [template, arguments]}
     done      {status, seconds}             status: ok | error | stopped
 
@@ -160,6 +169,8 @@ class _Events:
         self._gate = gate
         self._lock = threading.Condition()
         self._pending: dict[tuple[str, str], tuple[list, list]] = {}
+        #: events that replace the previous one of their key (arrows): only the latest is sent
+        self._latest: dict[tuple[str, str, str], dict] = {}
         self._last_flush = 0.0
         self._closed = False
         self._failure: BaseException | None = None
@@ -190,6 +201,16 @@ class _Events:
                 # fought the demo for the GIL: 8.3 ran 15% slower (bench).
                 self._lock.notify()
 
+    def latest(self, key: tuple[str, str, str], event: dict) -> None:
+        """Send `event` with the next batch of points, unless another of the same `key` replaces it first."""
+        with self._shield(), self._lock:
+            first = not self._pending and not self._latest
+            self._latest[key] = event
+            if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+                self._flush_locked()
+            elif first:
+                self._lock.notify()
+
     def _flush_locked(self) -> None:
         if self._failure is not None:
             # What broke the flush thread's emit (a closed pipe, say) belongs
@@ -197,14 +218,17 @@ class _Events:
             failure, self._failure = self._failure, None
             raise failure
         pending, self._pending = self._pending, {}
+        latest, self._latest = self._latest, {}
         self._last_flush = time.monotonic()
         for (panel, series), (xs, ys) in pending.items():
             self._emit({"event": "points", "panel": panel, "series": series, "xs": xs, "ys": ys})
+        for event in latest.values():
+            self._emit(event)
 
     def _flush_loop(self) -> None:
         with self._lock:
             while not self._closed:
-                if not self._pending:
+                if not self._pending and not self._latest:
                     # Timed, so that an interrupt between setting _closed and
                     # notifying cannot leave this thread waiting for ever.
                     self._lock.wait(0.5)
@@ -284,6 +308,7 @@ class Chart:
         self._charts = charts
         self._events = events
         self._diverged: set[tuple[str, str]] = set()
+        self._path_steps: dict[tuple[str, str], int] = {}
         self.recorded: dict[tuple[str, str], tuple[list, list]] | None = {} if record else None
 
     def add(self, series: Any, x: Any, y: Any, panel: str | None = None) -> None:
@@ -306,6 +331,75 @@ class Chart:
         elif (panel, series) not in self._diverged:
             self._diverged.add((panel, series))
             self._events.send({"event": "diverged", "panel": panel, "series": series, "x": x})
+
+    def path(self, series: Any, x: Any, y: Any, panel: str | None = None) -> None:
+        """The next point (x, y) of the path `series` on a landscape panel.
+
+        A non-finite coordinate marks the path diverged (once), at its step.
+        """
+        panel = self._panel(panel, "landscape")
+        series = str(series)
+        x, y = _number(x, "x"), _number(y, "y")
+        key = (panel, series)
+        step = self._path_steps.get(key, 0)
+        self._path_steps[key] = step + 1
+        if self.recorded is not None:
+            xs, ys = self.recorded.setdefault(key, ([], []))
+            if len(xs) < self.RECORD_LIMIT:
+                xs.append(x)
+                ys.append(y)
+        if self._events is None:
+            return
+        if math.isfinite(x) and math.isfinite(y):
+            self._events.point(panel, series, x, y)
+        elif key not in self._diverged:
+            self._diverged.add(key)
+            self._events.send({"event": "diverged", "panel": panel, "series": series, "x": step})
+
+    def arrow(self, series: Any, x: Any, y: Any, dx: Any, dy: Any, panel: str | None = None) -> None:
+        """An arrow on a landscape from (x, y) by (dx, dy), e.g. the negative gradient at the current point.
+
+        Each call replaces the series' previous arrow; one with a non-finite
+        number is not drawn.
+        """
+        panel = self._panel(panel, "landscape")
+        numbers = [_number(value, name) for value, name in ((x, "x"), (y, "y"), (dx, "dx"), (dy, "dy"))]
+        if self._events is None:
+            return
+        x, y, dx, dy = (value if math.isfinite(value) else None for value in numbers)
+        # Throttled like the points: an arrow drawn at every step of a long
+        # run is sent at most once per FLUSH_INTERVAL, the latest one.
+        self._events.latest(("arrow", panel, str(series)), {
+            "event": "arrow", "panel": panel, "series": str(series), "x": x, "y": y, "dx": dx, "dy": dy})
+
+    def surface(self, loss: Any, xlim: Any, ylim: Any, panel: str | None = None, minimum: Any = None) -> None:
+        """The height map of a landscape panel: `loss(x, y)` on a grid over xlim × ylim.
+
+        `loss` is called once, with two 2-D tensors (x and y of every grid
+        point, as torch.meshgrid gives them), and must return the heights
+        elementwise. `minimum`, if given, is marked as (x, y).
+        """
+        panel = self._panel(panel, "landscape")
+        (x_lo, x_hi), (y_lo, y_hi) = _limits(xlim, "xlim"), _limits(ylim, "ylim")
+        torch = import_torch()
+        with torch.no_grad():
+            xs = torch.linspace(x_lo, x_hi, SURFACE_GRID[0], dtype=torch.float64)
+            ys = torch.linspace(y_lo, y_hi, SURFACE_GRID[1], dtype=torch.float64)
+            grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
+            heights = loss(grid_x, grid_y)
+            heights = torch.as_tensor(heights, dtype=torch.float64).detach().cpu()
+        if tuple(heights.shape) != (SURFACE_GRID[1], SURFACE_GRID[0]):
+            raise ValueError(f"chart.surface: loss(x, y) gave shape {tuple(heights.shape)}, "
+                             f"not the grid's {(SURFACE_GRID[1], SURFACE_GRID[0])}")
+        # Four significant digits draw the same shading and keep the event small.
+        rows = [[float(f"{v:.4g}") if math.isfinite(v) else None for v in row] for row in heights.tolist()]
+        point = None
+        if minimum is not None:
+            point = [_number(minimum[0], "minimum"), _number(minimum[1], "minimum")]
+        if self._events is None:
+            return
+        self._events.send({"event": "surface", "panel": panel, "x": [x_lo, x_hi], "y": [y_lo, y_hi],
+                           "z": rows, "minimum": point})
 
     def bars(self, labels: Any, values: Any, panel: str | None = None) -> None:
         """(Re)draw a bar panel; a non-finite value is sent as null."""
@@ -331,9 +425,25 @@ class Chart:
             raise ValueError(f"chart: unknown panel {panel!r}; the lesson declares {', '.join(self._charts)}")
         declared = (spec or {}).get("kind", "line")
         if declared != kind:
-            call = "add" if kind == "line" else "bars"
+            call = {"line": "add", "bar": "bars", "landscape": "path, chart.arrow or chart.surface"}[kind]
             raise ValueError(f"chart.{call}: panel {panel!r} is a {declared} chart")
         return panel
+
+
+#: Heights sampled per landscape (columns, rows): a half-block cell is one
+#: column and two rows, so this covers a 160x48 terminal's plot at about one
+#: sample per drawn pixel, and costs ~100 kB of JSON once per run.
+SURFACE_GRID = (161, 97)
+
+
+def _limits(value: Any, what: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(_number(v, what)) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"chart.surface: {what} must be two numbers (lo, hi)") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"chart.surface: {what} must be two finite numbers with lo < hi, not {value!r}")
+    return lo, hi
 
 
 def _number(value: Any, what: str) -> float:

@@ -244,8 +244,11 @@ class DemoRuns:
             self._line(record, Note(MSG_EXAMPLE, {"block": block, "total": total}, "bold"))
             self._set_status(record, "running", ST_RUNNING, device=record.device, block=block, total=total)
         elif kind == "out":
-            self._line(record, str(event.get("text", "")))
-        elif kind in ("points", "bars", "diverged"):
+            text = str(event.get("text", ""))
+            # Before the line: the pane draws the result strip with the lines.
+            record.note_result(text)
+            self._line(record, text)
+        elif kind in ("points", "bars", "surface", "arrow", "diverged"):
             panel = record.data.apply(event)
             if kind == "diverged":
                 series = str(event.get("series", "?"))

@@ -91,6 +91,7 @@ HELP_KEYS = (
     ("x", N_("export the demo as a Python script")),
     ("y", N_("copy the demo's code to the clipboard")),
     ("tab", N_("move between the lesson and the demo output")),
+    ("f", N_("a chart alone on the whole screen, with a cursor (its keys in its footer)")),
     ("t", N_("table of contents")),
     ("g", N_("glossary of terms, English ⇄ Chinese")),
     ("ctrl+p", N_("command palette: jump to a lesson by title")),

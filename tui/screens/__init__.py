@@ -1,4 +1,4 @@
-"""Full screens: the lesson screen, and the message of a terminal too small.
+"""Full screens: the lesson screen, the focus view (one chart), and the message of a terminal too small.
 
 Screens may import dialogs and widgets, never controllers or the app (the
 app's actions are reached as `self.app`).
@@ -6,6 +6,7 @@ app's actions are reached as `self.app`).
 
 from tui._lazy import exports
 
-_PUBLIC = {"LessonScreen": "lesson", "TooSmallScreen": "small_screen"}
+_PUBLIC = {"CursorMoved": "focus_view", "FocusScreen": "focus_view", "LessonScreen": "lesson",
+           "TooSmallScreen": "small_screen"}
 __all__ = sorted(_PUBLIC)
 __getattr__ = exports(__name__, _PUBLIC)

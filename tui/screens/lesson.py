@@ -33,7 +33,9 @@ class LessonScreen(Screen):
         Binding("left,p", "go(-1)", N_("lesson"), priority=True, key_display="←", group=LESSON_KEYS),
         Binding("right,n", "go(1)", N_("lesson"), priority=True, key_display="→", group=LESSON_KEYS),
         Binding("l", "switch_language", N_("lang")),
-        Binding("b", "bilingual", N_("both")),
+        # Not in the footer: at 80 columns it has room for every other key
+        # (f among them) but not for this one; the help dialog lists it.
+        Binding("b", "bilingual", N_("both"), show=False),
         Binding("t", "contents", N_("toc")),
         Binding("g", "glossary", N_("terms")),
         Binding("question_mark", "help", N_("help"), key_display="?"),
@@ -42,6 +44,7 @@ class LessonScreen(Screen):
         Binding("e", "app.edit_params", N_("edit")),
         Binding("x", "app.export_demo", N_("export")),
         Binding("y", "app.copy_code", N_("copy"), show=False),  # in the help: 80 columns hold no more
+        Binding("f", "app.focus_chart", N_("zoom")),
         # Labs (tui/controllers/lab_session.py): shown only on a lab's page.
         Binding("c", "app.lab_check", N_("check")),
         Binding("h", "app.lab_hint", N_("hint")),

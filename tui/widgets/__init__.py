@@ -10,8 +10,10 @@ from tui._lazy import exports
 
 _PUBLIC = {
     "BlockView": "lesson_view",
+    "ChartDataChanged": "demo_pane",
     "ChartPanel": "chart",
     "DemoPane": "demo_pane",
+    "FocusChart": "focus_chart",
     "LabEditor": "lab_editor",
     "LabPanel": "lab_panel",
     "LessonView": "lesson_view",

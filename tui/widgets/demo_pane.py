@@ -9,6 +9,7 @@ record, not in whatever the pane happens to show.
 from __future__ import annotations
 
 import collections
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,20 @@ class Note:
         return Text(_(self.template).format(**self.arguments), style=self.style)
 
 
+_RESULT_PATTERNS: dict[tuple[str, str], tuple[re.Pattern[str], ...]] = {}
+
+
+def _localized_results(lesson: Lesson, lang: str | None) -> tuple[re.Pattern[str], ...]:
+    """The lesson's result lines as its code prints them in `lang` (None: code
+    the learner wrote, whose labels nobody translated), once per lesson and language."""
+    if lang is None:
+        return ()
+    key = (lesson.id, lang)
+    if key not in _RESULT_PATTERNS:
+        _RESULT_PATTERNS[key] = lesson.result_patterns(lesson_gettext(lang))
+    return _RESULT_PATTERNS[key]
+
+
 def console_line(line: str | Note) -> Text | str:
     return line.render() if isinstance(line, Note) else line
 
@@ -77,6 +92,8 @@ class RunRecord:
     lines: collections.deque = field(default_factory=lambda: collections.deque(maxlen=MAX_LINES))
     status: tuple[str, str, dict[str, Any]] = ("idle", ST_IDLE, {})
     diverged: list[str] = field(default_factory=list)
+    #: the output lines that are the run's results (the lesson's `result_markers`)
+    results: list[str] = field(default_factory=list)
     running: bool = False
     device: str = "?"
     #: the language of the code that ran (a lesson's demos); None: the learner's own code
@@ -95,11 +112,20 @@ class RunRecord:
         self.lines.clear()
         self.appended = 0
         self.diverged.clear()
+        self.results.clear()
         self.running = True
 
     def append(self, line: str | Note) -> None:
         self.lines.append(line)
         self.appended += 1
+
+    def note_result(self, line: str) -> bool:
+        """Keep a demo's output line among the results if it is one; whether it was."""
+        if any(marker in line for marker in self.lesson.result_markers) or any(
+                pattern.search(line) for pattern in _localized_results(self.lesson, self.lang)):
+            self.results.append(line)
+            return True
+        return False
 
     def status_text(self) -> Text:
         kind, template, arguments = self.status
@@ -111,6 +137,16 @@ class RunRecord:
         if kind != "idle" and not self.running and self.lang in ST_PRINTED_IN and self.lang != current_language():
             text.append(" · " + _(ST_PRINTED_IN[self.lang]), style="dim")
         return text
+
+
+class ChartDataChanged(Message):
+    """A panel of a run got new data: posted by the demo pane to a screen over
+    the lesson (the focus view), which draws the same data objects."""
+
+    def __init__(self, record: RunRecord, panel: str | None) -> None:
+        super().__init__()
+        self.record = record
+        self.panel = panel  # None: any panel, e.g. a new run began
 
 
 class DemoPane(Vertical):
@@ -158,16 +194,28 @@ class DemoPane(Vertical):
     class Relocalize(Message, bubble=False):
         """The language changed: captions and our own console lines follow."""
 
+    class ShowChart(Message, bubble=False):
+        """Make `name` the current chart (the focus view was closed on it)."""
+
+        def __init__(self, name: str | None) -> None:
+            super().__init__()
+            self.name = name
+
     record: RunRecord | None = None
     #: panel name → its widget, for the lesson shown (no DOM ids: the old
     #: lesson's widgets are still being removed when the new ones mount)
     panels: dict[str, ChartPanel] = {}
     _console: RichLog | None = None
     _charts: Container | None = None
+    _results: Static | None = None
+    #: the chart shown when the pane has room for one only, and the one `f` opens
+    current: str | None = None
     #: the lesson whose chart widgets are mounted
     _charts_of: str | None = None
     #: how many of the record's appended lines the console shows
     _drawn = 0
+    #: how many of the record's result lines the result strip shows
+    _results_shown = 0
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -183,8 +231,9 @@ class DemoPane(Vertical):
             from textual.widgets import RichLog
 
             self._charts = Container(id="charts")
+            self._results = Static(id="results")
             self._console = RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False)
-            self.mount(self._charts, self._console)
+            self.mount(self._charts, self._results, self._console)
         return self._console
 
     def _has_run(self, record: RunRecord) -> bool:
@@ -204,6 +253,32 @@ class DemoPane(Vertical):
         self._charts.mount_all(self.panels.values())
         self._charts_of = record.lesson.id
         self.set_class(not self.panels, "-no-charts")
+        self.show_chart(next(iter(self.panels), None))
+
+    def show_chart(self, name: str | None) -> None:
+        """Make `name` the current chart: the one shown where only one fits, and the one `f` opens."""
+        if name not in self.panels:
+            return
+        self.current = name
+        assert self._charts is not None
+        self._charts.set_class(len(self.panels) > 1, "-one")
+        for key, widget in self.panels.items():
+            widget.set_class(key == name, "-current")
+        self._update_hints()
+
+    def _update_hints(self) -> None:
+        # "1/2 f" says there are more charts and how to reach them; side by
+        # side (a wide screen) they are all in view, and `f` is in the footer.
+        one = len(self.panels) > 1 and not self.screen.has_class("-wide")
+        for number, widget in enumerate(self.panels.values(), 1):
+            hint = f"{number}/{len(self.panels)} f" if one else ""
+            if widget.hint != hint:
+                widget.hint = hint
+                widget.refresh()
+
+    def on_resize(self) -> None:
+        if self.panels:
+            self._update_hints()
 
     def on_demo_pane_show(self, message: Show) -> None:
         record = message.record
@@ -214,6 +289,7 @@ class DemoPane(Vertical):
         if (self._console is not None and self._console.lines) or record.lines:
             self._rewrite_console(record)
         self._drawn = record.appended  # (an empty record has nothing to draw)
+        self._update_results()
         self._update_status()
 
     def on_demo_pane_status_changed(self) -> None:
@@ -230,6 +306,8 @@ class DemoPane(Vertical):
             lines = list(record.lines)[-new:]
             self.write(Text("\n").join(_as_text(line) for line in lines))
             self._drawn = record.appended
+        if len(record.results) != self._results_shown:  # a result line among them
+            self._update_results()
 
     def on_demo_pane_chart_changed(self, message: ChartChanged) -> None:
         self._chart_changed(message.panel)
@@ -239,6 +317,15 @@ class DemoPane(Vertical):
 
     def on_demo_pane_relocalize(self) -> None:
         self._relocalize()
+
+    def on_demo_pane_show_chart(self, message: ShowChart) -> None:
+        self.show_chart(message.name)
+
+    @property
+    def charts_shown(self) -> bool:
+        """Whether the pane shows the charts of its record's lesson (a run has begun)."""
+        record = self.record
+        return record is not None and bool(self.panels) and self._charts_of == record.lesson.id and self._has_run(record)
 
     def _rewrite_console(self, record: RunRecord) -> None:
         """The console shows `record`'s lines, in the current language.
@@ -264,6 +351,7 @@ class DemoPane(Vertical):
         for name, widget in self.panels.items():
             previous = record.previous.panels.get(name) if record.previous else None
             widget.set_data(record.data.panel(name), previous)
+        self._tell_other_screen(None)
 
     def _update_status(self) -> None:
         if self.record is not None:
@@ -280,11 +368,26 @@ class DemoPane(Vertical):
         if self.record is not None and self._charts_of == self.record.lesson.id and (widget := self.panels.get(panel)):
             widget.refresh_data()
             widget.flush()
+        self._tell_other_screen(panel)
+
+    def _tell_other_screen(self, panel: str | None) -> None:
+        """A screen over the lesson (the focus view) draws the same data: tell it what changed."""
+        if self.record is not None and self.is_attached and self.app.screen is not self.screen:
+            self.app.screen.post_message(ChartDataChanged(self.record, panel))
 
     def _flush_charts(self) -> None:
         if self.record is not None and self._charts_of == self.record.lesson.id:
             for widget in self.panels.values():
                 widget.flush()
+        self._update_results()
+
+    def _update_results(self) -> None:
+        """The result strip: the run's result lines, in sight whatever the console shows."""
+        if self._results is None or self.record is None:
+            return
+        self._results_shown = len(self.record.results)
+        self._results.update(Text("\n".join(self.record.results), style="bold"))
+        self._results.display = bool(self.record.results)
 
     def write(self, line: str | Note | Text) -> None:
         """A line at the console's end, the pane's own doing (see LinesAdded)."""

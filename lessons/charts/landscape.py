@@ -1,0 +1,545 @@
+"""The landscape chart: a 2-D loss drawn as a shaded height map, with the path of
+each optimizer on it (`kind: landscape` in a lesson's `charts:`).
+
+The TUI's `ChartPanel`, `gradtour run` and the tests all draw it through
+`render_canvas` and `captions` (plot.py and captions.py hand a landscape
+panel to this module), so there is one drawing of it, not one per front end.
+
+How it is drawn, and why. plotext has no contour plot, and its matrix plot
+paints one cell per value, which at 80x24 leaves a 60x12 map too coarse to
+show a valley's width. Braille (2x4 dots a cell) is fine-grained for lines but
+cannot shade: a dot is on or off in one colour per cell. Rich half-blocks
+(`▀`, foreground = upper pixel, background = lower pixel) give each cell two
+independently shaded pixels, which doubles the vertical resolution of the
+height map, and leave the cell free to carry a path glyph on the shaded
+background instead. The shaded map is cached per surface and size, so a frame
+while training costs only the path overlay: about 7 ms at 160x48 with four
+800-step paths (bench/FINDINGS.md; tests/test_landscape.py bounds it, and
+`python -m bench.landscape` measures whole frames in the app).
+
+* The height map is split into bands of equal area (quantiles of the visible
+  heights), so a narrow valley, a bowl and Rosenbrock's banana all show their
+  shape without a per-lesson colour scale; nearby bands are neighbouring greys.
+  Without colour (`gradtour run`, a screen reader, NO_COLOR) the band
+  boundaries are drawn as `·` contour dots instead.
+* Each path has its own glyph (`GLYPHS`, shapes, not only colours), drawn
+  along its segments; its current point is the same glyph in reverse video
+  (in colour) and the minimum is `@`. The previous run's paths are `.`.
+* Every value a demo can send draws: non-finite heights are left unshaded,
+  coordinates beyond the picture are clipped at its border, where an arrow
+  (`< > ^ v`) marks where the path left it, and the readout says so.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
+
+from lessons.charts import titles as chart_titles
+from lessons.charts.axes import format_number
+from lessons.charts.captions import Captions, Gettext, Span, crop, identity, pack
+from lessons.charts.data import PanelData, Series, Surface
+from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, spec_series
+from lessons.course.i18n import N_
+
+__all__ = ["BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "is_landscape", "left_picture", "render_canvas",
+           "render_text"]
+
+#: Path glyphs by series index: shapes a reader tells apart without colour.
+#: `@` is kept for the minimum.
+GLYPHS: tuple[str, ...] = ("*", "+", "o", "x", "#", "%", "=")
+MINIMUM_GLYPH = "@"
+#: Where a path leaves the picture, by the side it leaves through.
+EXIT_GLYPHS = {"left": "<", "right": ">", "up": "^", "down": "v"}
+CONTOUR_GLYPH = "·"
+#: Arrows (chart.arrow: the negative gradient, say) in a colour no path uses.
+ARROW_COLOR = 196
+ARROW_KEY = "->"
+#: Height bands in colour (greys, dark = low) and without (contour lines).
+#: Eight bands, not more: each band boundary on a row is a style change, and
+#: Textual's cost per frame grows with them (12 bands: 649 styled runs on a
+#: 160x48 ravine, 8: 487; keys wait for that frame while a demo trains).
+BANDS = 8
+PLAIN_BANDS = 7
+#: xterm-256 greys from 235 to 246: dark enough under every path colour of
+#: PALETTE, on dark and light themes alike (the map paints its own background).
+_SHADES = tuple(235 + round(i * 11 / (BANDS - 1)) for i in range(BANDS))
+_PREVIOUS_FG = 252
+_MINIMUM_FG = 231
+#: Coordinates are clamped this many picture widths beyond the picture, so a
+#: diverging path (1e30, say) never overflows the arithmetic of clipping.
+_FAR = 1e6
+
+_MIN_LEGEND = N_("minimum")
+_LEFT_LEGEND = N_("left the picture")
+_PREVIOUS = N_("previous run")
+_DIVERGED = N_("diverged")
+_NO_DATA = N_("no data yet")
+_AT = N_("{name}: at ({x}, {y})")
+_LEFT = N_("{name}: left the picture, now at ({x}, {y})")
+_DIVERGED_AT = N_("{name}: diverged at step {step}")
+_READOUT_SEPARATOR = N_("; ")
+_ARROW = N_("{name}: ({dx}, {dy}) at ({x}, {y})")
+
+MIN_WIDTH = 12
+MIN_HEIGHT = 4
+
+
+def is_landscape(spec: Mapping[str, Any] | None) -> bool:
+    return str((spec or {}).get("kind", "")).lower() == "landscape"
+
+
+def glyph(index: int) -> str:
+    return GLYPHS[index % len(GLYPHS)]
+
+
+def path_color(index: int) -> int:
+    return PALETTE[index % len(PALETTE)]
+
+
+# --- layout ----------------------------------------------------------------------
+
+
+class _Frame:
+    """Where the map sits in a canvas of width x height cells: y labels on the
+    left, a `│`, the map, and one line of x labels below."""
+
+    def __init__(self, surface: Surface | None, width: int, height: int) -> None:
+        self.x_lo, self.x_hi, self.y_lo, self.y_hi = (
+            (surface.x_lo, surface.x_hi, surface.y_lo, surface.y_hi) if surface else (0.0, 1.0, 0.0, 1.0))
+        self.y_labels = [format_number(v) for v in (self.y_hi, (self.y_hi + self.y_lo) / 2, self.y_lo)]
+        self.label_width = max(len(label) for label in self.y_labels)
+        self.cols = width - self.label_width - 1
+        self.rows = height - 1
+        self.width, self.height = width, height
+
+    def cell(self, x: float, y: float) -> tuple[float, float]:
+        """Continuous cell coordinates (column, row) of a point; row 0 is the top."""
+        u = (x - self.x_lo) / (self.x_hi - self.x_lo)
+        v = (self.y_hi - y) / (self.y_hi - self.y_lo)
+        u = min(_FAR, max(-_FAR, u))
+        v = min(_FAR, max(-_FAR, v))
+        return u * self.cols, v * self.rows
+
+    def y_label(self, row: int) -> str:
+        middle = self.rows // 2
+        index = {0: 0, middle: 1, self.rows - 1: 2}.get(row)
+        return (self.y_labels[index] if index is not None else "").rjust(self.label_width)
+
+    def x_axis(self) -> str:
+        left, mid, right = (format_number(v) for v in (self.x_lo, (self.x_lo + self.x_hi) / 2, self.x_hi))
+        line = [" "] * self.cols
+        for text, at in ((left, 0), (mid, (self.cols - len(mid)) // 2), (right, self.cols - len(right))):
+            for i, ch in enumerate(text):
+                if 0 <= at + i < self.cols:
+                    line[at + i] = ch
+        return " " * (self.label_width + 1) + "".join(line)
+
+
+# --- the height map ----------------------------------------------------------------
+
+_band_cache: dict[tuple[int, int, int, int], tuple[Surface, list[list[int]]]] = {}
+
+
+def _bands(surface: Surface, cols: int, pixel_rows: int, count: int) -> list[list[int]]:
+    """Band index (0 = lowest) of each pixel, top row first; -1 where the height is not finite.
+
+    Cached per surface and size: while a demo trains only the paths change.
+    """
+    key = (id(surface), cols, pixel_rows, count)
+    hit = _band_cache.get(key)
+    if hit is not None and hit[0] is surface:
+        return hit[1]
+    z = surface.z
+    n_rows, n_cols = len(z), len(z[0])
+    # Nearest grid sample at each pixel centre; row 0 of z is the bottom.
+    col_index = [min(n_cols - 1, int((c + 0.5) / cols * n_cols)) for c in range(cols)]
+    row_index = [min(n_rows - 1, int((pixel_rows - 1 - r + 0.5) / pixel_rows * n_rows)) for r in range(pixel_rows)]
+    samples = [[z[j][i] for i in col_index] for j in row_index]
+    finite = sorted(v for row in samples for v in row if math.isfinite(v)) or [0.0]
+    # Equal-area bands: the edges are quantiles of the visible heights.
+    edges = [finite[min(len(finite) - 1, len(finite) * k // count)] for k in range(1, count)]
+    bands = [[-1 if math.isnan(v) else min(count - 1, bisect_right(edges, v)) for v in row] for row in samples]
+    if len(_band_cache) > 16:
+        _band_cache.clear()
+    _band_cache[key] = (surface, bands)
+    return bands
+
+
+# --- paths --------------------------------------------------------------------------
+
+
+def _clip(p: tuple[float, float], q: tuple[float, float], cols: int, rows: int) -> tuple[float, float] | None:
+    """Liang–Barsky: the part t0..t1 of the segment p→q inside [0, cols) x [0, rows), or None."""
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for edge_p, edge_q in ((-dx, p[0]), (dx, cols - 1e-9 - p[0]), (-dy, p[1]), (dy, rows - 1e-9 - p[1])):
+        if edge_p == 0:
+            if edge_q < 0:
+                return None
+            continue
+        t = edge_q / edge_p
+        if edge_p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return None
+    return t0, t1
+
+
+def _exit_glyph(p: tuple[float, float], q: tuple[float, float], cols: int, rows: int) -> str:
+    """The arrow for a path going from p (inside) towards q (outside)."""
+    if q[0] < 0 or q[0] >= cols:
+        horizontal = "left" if q[0] < 0 else "right"
+        if not (q[1] < 0 or q[1] >= rows):
+            return EXIT_GLYPHS[horizontal]
+        # Out through a corner: name the side crossed further.
+        over_x = -q[0] if q[0] < 0 else q[0] - cols
+        over_y = -q[1] if q[1] < 0 else q[1] - rows
+        if over_x >= over_y:
+            return EXIT_GLYPHS[horizontal]
+    return EXIT_GLYPHS["up" if q[1] < 0 else "down"]
+
+
+def _inside(point: tuple[float, float], cols: int, rows: int) -> bool:
+    return 0 <= point[0] < cols and 0 <= point[1] < rows
+
+
+def _trace(series: Series, frame: _Frame) -> tuple[list[tuple[int, int]], dict[tuple[int, int], str], tuple[int, int, str] | None]:
+    """The cells a path covers, its exit arrows, and its head (column, row, glyph or '' for its own)."""
+    cols, rows = frame.cols, frame.rows
+    points = [frame.cell(x, y) for x, y in zip(series.xs, series.ys)]
+    cells: list[tuple[int, int]] = []
+    exits: dict[tuple[int, int], str] = {}
+    if not points:
+        return cells, exits, None
+    if _inside(points[0], cols, rows):
+        cells.append((int(points[0][0]), int(points[0][1])))
+    head: tuple[int, int, str] | None = None
+    for p, q in zip(points, points[1:]):
+        # Most steps of a training run move less than a cell: no clipping or sampling needed.
+        if 0 <= q[0] < cols and 0 <= q[1] < rows and int(p[0]) == int(q[0]) and int(p[1]) == int(q[1]):
+            cells.append((int(q[0]), int(q[1])))
+            continue
+        span = _clip(p, q, cols, rows)
+        if span is None:
+            continue
+        t0, t1 = span
+        a = (p[0] + (q[0] - p[0]) * t0, p[1] + (q[1] - p[1]) * t0)
+        b = (p[0] + (q[0] - p[0]) * t1, p[1] + (q[1] - p[1]) * t1)
+        # Two samples per cell crossed, so a diagonal leaves no gaps.
+        n = max(1, int(2 * max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1)
+        for k in range(n + 1):
+            t = k / n
+            cells.append((int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t)))
+        if not _inside(q, cols, rows):
+            exits[(int(b[0]), int(b[1]))] = _exit_glyph(p, q, cols, rows)
+    # A slow path visits each cell many times; drawing it once is enough.
+    cells = list(dict.fromkeys(cells))
+    last = points[-1]
+    if _inside(last, cols, rows):
+        head = (int(last[0]), int(last[1]), "")
+    elif cells:
+        # Outside now: the head is the arrow where it last left.
+        for (c, r), arrow in exits.items():
+            head = (c, r, arrow)
+    return cells, exits, head
+
+
+def _outside(surface: Surface, x: float, y: float) -> bool:
+    return not (surface.x_lo <= x <= surface.x_hi and surface.y_lo <= y <= surface.y_hi)
+
+
+def left_picture(series: Series, surface: Surface | None) -> bool:
+    """Whether the path's current point lies outside the picture."""
+    if surface is None or not len(series):
+        return False
+    return _outside(surface, series.xs[-1], series.ys[-1])
+
+
+def ever_left(series: Series, surface: Surface | None) -> bool:
+    """Whether any kept point of the path lies outside the picture (it shows an exit arrow)."""
+    return surface is not None and any(_outside(surface, x, y) for x, y in zip(series.xs, series.ys))
+
+
+# --- drawing -------------------------------------------------------------------------
+
+# A cell: (text, foreground, background, reverse); colours are xterm-256 numbers.
+_Cell = tuple[str, int | None, int | None, bool]
+
+
+def _sgr(fg: int | None, bg: int | None, reverse: bool) -> str:
+    codes = ["0"]
+    if reverse:
+        codes.append("7")
+    if fg is not None:
+        codes.append(f"38;5;{fg}")
+    if bg is not None:
+        codes.append(f"48;5;{bg}")
+    return "\x1b[" + ";".join(codes) + "m"
+
+
+def render_canvas(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                  previous: PanelData | None = None, color: bool = True) -> str:
+    """The landscape of `panel` as `height` lines of `width` cells (ANSI colours with `color`)."""
+    width, height = int(width), int(height)
+    drawn = _draw(spec, panel, width, height, previous, color)
+    if drawn is None:
+        return "\n".join(" " * max(0, width) for _ in range(max(0, height)))
+    frame, grid = drawn
+    lines = [frame.y_label(r) + "│" + _encode(grid[r], color) for r in range(frame.rows)]
+    lines.append(frame.x_axis())
+    return "\n".join(lines)
+
+
+def render_text(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                previous: PanelData | None = None) -> Text:
+    """The same canvas in colour as a rich Text, for the TUI.
+
+    Built directly rather than parsed back from ANSI: at 160x48, parsing took
+    as long as drawing (about 9 ms each here), on the UI thread, ten times a second.
+    """
+    width, height = int(width), int(height)
+    drawn = _draw(spec, panel, width, height, previous, True)
+    text = Text(no_wrap=True, overflow="crop", end="")
+    if drawn is None:
+        text.append("\n".join(" " * max(0, width) for _ in range(max(0, height))))
+        return text
+    frame, grid = drawn
+    for r in range(frame.rows):
+        text.append(frame.y_label(r) + "│")
+        run: list[str] = []
+        style = None
+        for cell_text, fg, bg, reverse in grid[r]:
+            now = (fg, bg, reverse)
+            if now != style and run:
+                text.append("".join(run), _rich_style(*style))
+                run = []
+            style = now
+            run.append(cell_text)
+        if run:
+            text.append("".join(run), _rich_style(*style))
+        text.append("\n")
+    text.append(frame.x_axis())
+    return text
+
+
+@lru_cache(maxsize=512)
+def _rich_style(fg: int | None, bg: int | None, reverse: bool) -> Style:
+    return Style(color=Color.from_ansi(fg) if fg is not None else None,
+                 bgcolor=Color.from_ansi(bg) if bg is not None else None, reverse=reverse or None)
+
+
+def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int,
+          previous: PanelData | None, color: bool) -> tuple[_Frame, list[list[_Cell]]] | None:
+    """The frame and every map cell (glyph and colours), or None when too small to draw."""
+    panel = panel if panel is not None else PanelData()
+    surface = panel.surface or (previous.surface if previous is not None else None)
+    frame = _Frame(surface, width, height)
+    if width < MIN_WIDTH or height < MIN_HEIGHT or frame.cols < 4:
+        return None
+    cols, rows = frame.cols, frame.rows
+    grid = [row[:] for row in _base(surface, cols, rows, color)]
+
+    def put(c: int, r: int, text: str, fg: int | None, reverse: bool = False) -> None:
+        if 0 <= c < cols and 0 <= r < rows:
+            bg = grid[r][c][2]
+            grid[r][c] = (text, fg, bg, reverse)
+
+    if previous is not None:
+        for series in previous.series.values():
+            cells, exits, _ = _trace(series, frame)
+            for c, r in cells:
+                put(c, r, PREVIOUS_GLYPH, _PREVIOUS_FG if color else None)
+    heads = []
+    for key, index in display_order(spec or {}, panel):
+        cells, exits, head = _trace(panel.series[key], frame)
+        fg = path_color(index) if color else None
+        for c, r in cells:
+            put(c, r, glyph(index), fg)
+        for (c, r), arrow in exits.items():
+            put(c, r, arrow, fg)
+        if head is not None:
+            heads.append((head, index, fg))
+    for key, (x, y, dx, dy) in panel.arrows.items():
+        for c, r, text in _arrow_cells(frame, x, y, dx, dy):
+            put(c, r, text, ARROW_COLOR if color else None)
+    minimum = _minimum(surface)
+    if minimum is not None:
+        c, r = frame.cell(*minimum)
+        if _inside((c, r), cols, rows):
+            put(int(c), int(r), MINIMUM_GLYPH, _MINIMUM_FG if color else None)
+    # Heads last: the current point is never hidden under another path.
+    for (c, r, arrow), index, fg in heads:
+        put(c, r, arrow or glyph(index), fg, reverse=color)
+    return frame, grid
+
+
+def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float) -> list[tuple[int, int, str]]:
+    """The cells of an arrow from (x, y) by (dx, dy): a shaft of `-|/\\` and a head of `<>^v`."""
+    p, q = frame.cell(x, y), frame.cell(x + dx, y + dy)
+    span = _clip(p, q, frame.cols, frame.rows)
+    if span is None:
+        return []
+    dc, dr = q[0] - p[0], q[1] - p[1]
+    if abs(dr) < 0.4 * abs(dc):
+        shaft = "-"
+    elif abs(dc) < 0.4 * abs(dr):
+        shaft = "|"
+    else:
+        shaft = "/" if dc * dr < 0 else "\\"
+    head = (">" if dc > 0 else "<") if abs(dc) >= abs(dr) else ("v" if dr > 0 else "^")
+    t0, t1 = span
+    n = max(1, int(2 * max(abs(dc), abs(dr)) * (t1 - t0)))
+    cells = dict.fromkeys((int(p[0] + dc * (t0 + (t1 - t0) * k / n)), int(p[1] + dr * (t0 + (t1 - t0) * k / n)))
+                          for k in range(n + 1))
+    out = [(c, r, shaft) for c, r in cells]
+    if out and t1 == 1.0:
+        c, r, _ = out[-1]
+        out[-1] = (c, r, head)
+    return out
+
+
+def _minimum(surface: Surface | None) -> tuple[float, float] | None:
+    if surface is None:
+        return None
+    if surface.minimum is not None:
+        return surface.minimum
+    best = None
+    for j, row in enumerate(surface.z):
+        for i, v in enumerate(row):
+            if math.isfinite(v) and (best is None or v < best[0]):
+                best = (v, i, j)
+    if best is None:
+        return None
+    _, i, j = best
+    n_rows, n_cols = len(surface.z), len(surface.z[0])
+    return (surface.x_lo + i * (surface.x_hi - surface.x_lo) / (n_cols - 1),
+            surface.y_lo + j * (surface.y_hi - surface.y_lo) / (n_rows - 1))
+
+
+_base_cache: dict[tuple[int, int, int, bool], tuple[Surface | None, list[list[_Cell]]]] = {}
+
+
+def _base(surface: Surface | None, cols: int, rows: int, color: bool) -> list[list[_Cell]]:
+    """The shaded map without paths, cached: while a demo trains only the paths change."""
+    key = (id(surface), cols, rows, color)
+    hit = _base_cache.get(key)
+    if hit is not None and hit[0] is surface:
+        return hit[1]
+    grid: list[list[_Cell]] = [[(" ", None, None, False)] * cols for _ in range(rows)]
+    if surface is not None:
+        _shade(grid, surface, cols, rows, color)
+    if len(_base_cache) > 8:
+        _base_cache.clear()
+    _base_cache[key] = (surface, grid)
+    return grid
+
+
+def _shade(grid: list[list[_Cell]], surface: Surface, cols: int, rows: int, color: bool) -> None:
+    if color:
+        bands = _bands(surface, cols, 2 * rows, BANDS)
+        for r in range(rows):
+            upper, lower = bands[2 * r], bands[2 * r + 1]
+            line = grid[r]
+            for c in range(cols):
+                top = _SHADES[upper[c]] if upper[c] >= 0 else None
+                bottom = _SHADES[lower[c]] if lower[c] >= 0 else None
+                if top == bottom:
+                    line[c] = (" ", None, bottom, False)
+                elif top is None:
+                    line[c] = ("▄", bottom, None, False)
+                else:
+                    line[c] = ("▀", top, bottom, False)
+        return
+    bands = _bands(surface, cols, rows, PLAIN_BANDS)
+    for r in range(rows):
+        for c in range(cols):
+            here = bands[r][c]
+            right = bands[r][c + 1] if c + 1 < cols else here
+            below = bands[r + 1][c] if r + 1 < rows else here
+            if here >= 0 and ((right >= 0 and right != here) or (below >= 0 and below != here)):
+                grid[r][c] = (CONTOUR_GLYPH, None, None, False)
+
+
+def _encode(cells: list[_Cell], color: bool) -> str:
+    if not color:
+        return "".join(cell[0] for cell in cells)
+    out: list[str] = []
+    style = None
+    for text, fg, bg, reverse in cells:
+        now = (fg, bg, reverse)
+        if now != style:
+            out.append(_sgr(fg, bg, reverse))
+            style = now
+        out.append(text)
+    out.append("\x1b[0m")
+    return "".join(out)
+
+
+# --- captions ------------------------------------------------------------------------
+
+
+def captions(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, gettext: Gettext = identity,
+             ui_gettext: Gettext = identity, *, previous: PanelData | None = None, color: bool = True) -> Captions:
+    """Title; legend (each path's glyph and name, the minimum, the previous run,
+    the exit arrows, the axis names); readout (where each path is now)."""
+    spec = spec or {}
+    panel = panel if panel is not None else PanelData()
+    width = max(1, int(width))
+    names = spec_series(spec)
+    title = gettext(str(spec["title"])) if spec.get("title") else ""
+    surface = panel.surface or (previous.surface if previous is not None else None)
+
+    keys: list[list[Span]] = []
+    readout: list[list[Span]] = []
+    any_left = False
+    for key, index in display_order(spec, panel):
+        series = panel.series[key]
+        name = gettext(names[key]) if key in names else key
+        chunk: list[Span] = [(glyph(index), path_color(index) if color else None), (" " + name, None)]
+        if key in panel.diverged:
+            chunk.append((" " + ui_gettext(_DIVERGED), "diverged"))
+            step = format_number(panel.diverged[key])
+            readout.append([(ui_gettext(_DIVERGED_AT).format(name=name, step=step), "diverged")])
+        elif len(series):
+            x, y = format_number(series.xs[-1]), format_number(series.ys[-1])
+            any_left = any_left or ever_left(series, surface)
+            if left_picture(series, surface):
+                readout.append([(ui_gettext(_LEFT).format(name=name, x=x, y=y), "diverged")])
+            else:
+                readout.append([(ui_gettext(_AT).format(name=name, x=x, y=y), "readout")])
+        keys.append(chunk)
+    for key, (x, y, dx, dy) in panel.arrows.items():
+        name = gettext(names[key]) if key in names else key
+        keys.append([(ARROW_KEY, ARROW_COLOR if color else None), (" " + name, None)])
+        readout.append([(ui_gettext(_ARROW).format(name=name, dx=format_number(dx), dy=format_number(dy),
+                                                   x=format_number(x), y=format_number(y)), "readout")])
+    if surface is not None:
+        keys.append([(MINIMUM_GLYPH, None), (" " + ui_gettext(_MIN_LEGEND), None)])
+    if previous is not None and any(len(s) for s in previous.series.values()):
+        keys.append([(PREVIOUS_GLYPH, "previous"), (" " + ui_gettext(_PREVIOUS), "previous")])
+    if any_left:
+        keys.append([("<>^v", "diverged"), (" " + ui_gettext(_LEFT_LEGEND), None)])
+    x_name = gettext(str(spec.get("x") or "x"))
+    y_name = gettext(str(spec.get("y") or "y"))
+    axes = [[(f"x: {x_name}", "axis")], [(f"y: {y_name}", "axis")]]
+    legend = pack(keys + axes, width)
+    if panel.is_empty:
+        readout = [[(ui_gettext(_NO_DATA), "readout")]]
+    keys_line = pack(keys, 10_000)[0] if len(keys) >= 2 else ()
+    return Captions(
+        title=((chart_titles.shorten(title, width), "title"),) if title else (),
+        title_lines=tuple(((line, "title"),) for line in chart_titles.wrap(title, width)),
+        legend=legend,
+        readout=pack(readout, width, gap=ui_gettext(_READOUT_SEPARATOR)),
+        keys=crop(keys_line, width) if keys_line else (),
+    )
