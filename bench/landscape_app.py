@@ -26,7 +26,7 @@ from lessons import charts
 from lessons.charts.data import ChartData
 from lessons.course import catalog
 from lessons.demos.runner import FLUSH_INTERVAL
-from tui.chart import CSS_PATH, ChartPanel
+from tui.widgets.chart import CSS_PATH, ChartPanel
 
 TRAIN_SECONDS = 4.0
 #: As the worker sends them: one batch per path every FLUSH_INTERVAL (50 ms),

@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench import procs
@@ -329,7 +329,65 @@ def keys_during_demo(settings: Settings, samples: Samples, log) -> None:
         samples["memory.worker"].append(procs.peak_rss_mb(procs.worker_of(term.pid)))
 
 
-# -- 5. the plain-text commands -----------------------------------------------------
+# -- 5. the focus view (`f`) and its cursor, at 160x48 ---------------------------------
+
+
+FOCUS_SIZE = (160, 48)
+
+
+def _readout_row(term: Terminal) -> str:
+    """The focus view's readout: the line above its footer.
+
+    Found by the footer, not at rows - 2: under load the program has been
+    seen to draw at 80x24 in the 160x48 pty (it read the size before the
+    pty was resized), and a fixed row then never changes.
+    """
+    lines = [line.rstrip() for line in term.lines()]
+    footer = max((i for i, line in enumerate(lines) if "esc back" in line), default=0)
+    return lines[footer - 1] if footer else ""
+
+
+def focus_view(settings: Settings, samples: Samples, log) -> None:
+    """`f` while the heaviest demo trains, until the focus view is drawn; a cursor
+    step (→) while it trains, until the readout line changes; and the bytes of a
+    cursor step once the run is over (while it trains, chart redraws share them)."""
+    cols, rows = FOCUS_SIZE
+    with gradtour(replace(settings, cols=cols, rows=rows), HEAVIEST) as term:
+        ready(term, HEAVIEST)
+        warm_run(term)
+        settle(term)
+        for index in range(settings.repeat):
+            first_response(term, showing("running on"), press(term, "r"))
+            _pause(term, TRAINING_SETTLES)
+            samples["focus.open"].append(first_response(term, showing("chart 1 of"), press(term, "f")))
+            # Pinned to the first epoch: from here the readout changes only when
+            # the cursor moves (following the newest point, every new one moved it).
+            # (Once the chart has points: before, there is nothing to pin.)
+            wait_until(term, lambda t: "(newest)" in _readout_row(t))
+            press(term, "home")
+            wait_until(term, lambda t: "(newest)" not in _readout_row(t))
+            for _ in range(settings.keys):
+                before = _readout_row(term)
+                samples["focus.cursor"].append(
+                    first_response(term, lambda t, b=before: _readout_row(t) != b, press(term, "right")))
+                _pause(term)
+            press(term, "escape")
+            wait_until(term, showing("done in"))
+            settle(term)
+            press(term, "f")
+            wait_until(term, showing("chart 1 of"))
+            settle(term)
+            before = _readout_row(term)
+            response = drawn(term, lambda t, b=before: _readout_row(t) != b, press(term, "left"))
+            samples["focus.cursor.bytes"].append(response.nbytes)
+            press(term, "escape")
+            settle(term)
+            log(f"focus {index + 1}/{settings.repeat}: f {_median(samples['focus.open']) * 1000:.0f} ms, "
+                f"cursor step {_median(samples['focus.cursor']) * 1000:.0f} ms, "
+                f"{_median(samples['focus.cursor.bytes']):.0f} bytes a step")
+
+
+# -- 6. the plain-text commands -----------------------------------------------------
 
 
 def commands(settings: Settings, samples: Samples, log) -> None:
@@ -351,4 +409,4 @@ def _median(values: list[float]) -> float:
     return ordered[len(ordered) // 2] if ordered else float("nan")
 
 
-ALL = (launch, tour, sweep, keys_during_demo, commands)
+ALL = (launch, tour, sweep, keys_during_demo, focus_view, commands)

@@ -124,6 +124,15 @@ def rows(samples: Samples) -> list[Row]:
     result.append(Row("peak memory (VmHWM) of the demo runner", f"peak {_mb(worker.max)}; {_spread(worker, _mb)}",
                       "—", "—", "reported (PyTorch lives here)", None))
 
+    opened, cursor, cursor_bytes = get("focus.open"), get("focus.cursor"), get("focus.cursor.bytes")
+    for stats, title in ((opened, f"`f` → focus view drawn while {HEAVIEST} trains (160×48)"),
+                         (cursor, f"cursor step (→) → readout updated while {HEAVIEST} trains (160×48)")):
+        result.append(Row(title, _spread(stats, _ms), "—",
+                          f"{stats.median / 0.05:.2f}× target, p95 {_ms(stats.p95)}",
+                          "median ≤ 50 ms", stats.median <= 0.05))
+    result.append(Row("bytes written per cursor step, demo finished (160×48)", _spread(cursor_bytes, _kb),
+                      "—", "—", "reported", None))
+
     page_bytes = get("next.bytes")
     page, worst = _worst(_per_page(samples, "next.bytes.to."))
     result.append(Row("bytes written to the terminal per page change (120×40)", _spread(page_bytes, _kb), "—",
@@ -250,6 +259,9 @@ METHOD = [
     f"- **keys during a demo**: `↓`/`↑` scroll the lesson while {HEAVIEST}'s demo trains (re-run as needed, keys "
     "timed from 0.3 s after a run starts), from the key to the first bytes that change the lesson text on screen; "
     "the baseline is the same keys after the demo has finished (same layout). Random 80-160 ms pauses between keys.",
+    f"- **focus view**: at 160×48, 0.3 s into a run of {HEAVIEST}, `f` until the focus view's header "
+    "(\"chart 1 of\") arrives; then `home` pins the cursor and each `→` is timed to the first bytes that change "
+    "the readout line; once the run is over, the bytes of one cursor step (`←`) until the output pauses.",
     "- **memory**: VmHWM from /proc of the UI process after the tour, the sweep and the demo session, and of the "
     "demo worker; baseline: the bare Textual app once drawn.",
     "- **bytes**: every byte the app wrote to the pty between the key and the end of the redraw.",

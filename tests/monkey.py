@@ -19,6 +19,7 @@ ACTION_KEYS = (
     "tab", "shift+tab", "up", "down", "pageup", "pagedown", "home", "end", "enter", "space",
     "ctrl+p", "ctrl+s", "ctrl+r", "backspace", "delete",
     "c", "h", "i", "a", "R", "y",  # labs: check, hint, edit, solution, start over, confirm
+    "f", "1", "2",  # the focus view; there y, tab, home/end, ←/→ and the digits act too
 )
 #: What a learner types into the what-if form, the lab editor, the glossary
 #: filter and the palette: numbers and their near misses, other scripts'
@@ -55,7 +56,9 @@ class Script:
     lang: str
     keys: list[str] = field(default_factory=list)
     pty: bool = False  # sent to the installed command in a real terminal…
-    args: list[str] = field(default_factory=list)  # … started with these arguments
+    args: list[str] = field(default_factory=list)  # … started with these arguments,
+    gap: float = 0.01  # … this many seconds apart,
+    start: str | float = "screen"  # … from the first screen, from "launch", or this many seconds after it
 
     def report(self, problem: str) -> str:
         return (f"{problem}\nmonkey seed={self.seed} lang={self.lang}, after {len(self.keys)} keys.\n"
@@ -63,7 +66,8 @@ class Script:
                 f"python -m pytest tests/test_monkey.py::test_replay\n")
 
     def as_json(self) -> dict:
-        return {"seed": self.seed, "lang": self.lang, "keys": self.keys, "pty": self.pty, "args": self.args}
+        return {"seed": self.seed, "lang": self.lang, "keys": self.keys, "pty": self.pty, "args": self.args,
+                "gap": self.gap, "start": self.start}
 
 
 class Monkey:

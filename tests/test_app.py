@@ -10,7 +10,7 @@ from lessons.course import catalog
 from tests.helpers import CJK
 from tui.app import GradTour
 from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
-from tui.lesson_view import BlockView
+from tui.widgets.lesson_view import BlockView
 from tui.state import State, load_state, state_path
 
 
@@ -174,7 +174,7 @@ async def test_command_palette_jumps_by_translated_title():
 async def test_the_palette_survives_a_late_search_timer_and_draws_a_glyph_the_fonts_have():
     from textual.command import CommandList, SearchIcon
 
-    from tui.palette import SEARCH_GLYPH
+    from tui.dialogs.palette import SEARCH_GLYPH
 
     app = make_app(lesson="8.1")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -15,8 +15,8 @@ from rich.syntax import Syntax
 
 from tests.helpers import wait_until
 from tests.test_app import make_app, visible_text
-from tui.params_dialog import ParamsDialog
-from tui.render import localized_renderable
+from tui.dialogs.params import ParamsDialog
+from tui.widgets.render import localized_renderable
 
 LONG = 60  # seconds: generous, the first run waits for torch to import
 
@@ -184,6 +184,9 @@ async def test_the_console_shows_a_new_line_in_the_frame_that_writes_it():
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("r")
         await wait_until(pilot, lambda: status(app) == "done")
+        # Stacked (below 120 columns), the full output is a tab away: the
+        # pane shows the chart and the result lines until then.
+        await pilot.press("tab")
         await pilot.pause()
         pane = app.lesson_screen.demo_pane
         console = pane._body()
@@ -192,3 +195,28 @@ async def test_the_console_shows_a_new_line_in_the_frame_that_writes_it():
         assert console.max_scroll_y > 0 and console.scroll_y == console.max_scroll_y
         await pilot.pause()
         assert "line 59" in visible_text(app)
+
+
+async def test_a_language_switch_as_lines_arrive_draws_each_line_once():
+    """The console is redrawn in the new language from the run's record; lines
+    that had arrived but were not drawn yet (drawing is paced, FLUSH) were in
+    that redraw and then written again by the next drawing: twice on screen."""
+    from lessons.course import catalog
+    from tui.widgets.demo_pane import MSG_PARAMS, ST_STOPPED, Note
+
+    app = make_app(lesson="8.2")
+    async with app.run_test(size=(100, 40)) as pilot:
+        record = app.demos.record(catalog.load("8.2"))
+        record.begin()
+        app.demos.set_status(record, "stopped", ST_STOPPED)  # not idle: the console is on screen
+        app.demos._line(record, Note(MSG_PARAMS, {"values": "lr=0.1"}))  # ours: redrawn in the new language
+        await pilot.pause()
+        app.demos._line(record, "a line of the demo's own")  # waits for the next drawing
+        await pilot.press("l")
+        await pilot.pause()
+        app.demos._flush()
+        await pilot.pause()
+        console = app.lesson_screen.demo_pane._body()
+        shown = [strip.text for strip in console.lines]
+        assert shown.count("a line of the demo's own") == 1, shown
+        record.running = False

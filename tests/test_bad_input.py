@@ -326,8 +326,8 @@ async def try_form(lesson, lang: str, per_field: int | None, seed: int, monkeypa
     from textual.widgets import Input, Static
 
     from tests.test_app import make_app
-    from tui.demo_runs import DemoRuns
-    from tui.params_dialog import ParamsDialog
+    from tui.controllers.demo_runs import DemoRuns
+    from tui.dialogs.params import ParamsDialog
 
     monkeypatch.setattr(DemoRuns, "start_soon", lambda self: None)  # no demo runs here: no PyTorch
     app = make_app(lesson=lesson.id, lang=lang)
@@ -386,7 +386,7 @@ async def test_glossary_filter_with_markup(monkeypatch):
     from textual.widgets import Input
 
     from tests.test_app import make_app, visible_text
-    from tui.demo_runs import DemoRuns
+    from tui.controllers.demo_runs import DemoRuns
 
     monkeypatch.setattr(DemoRuns, "start_soon", lambda self: None)
     app = make_app()
@@ -403,7 +403,7 @@ async def test_glossary_filter_with_markup(monkeypatch):
 async def test_export_into_a_folder_whose_path_looks_like_markup(tmp_path, monkeypatch):
     """The notification quotes the path: "…/a[/b]/…" ended the app (MarkupError)."""
     from tests.test_app import make_app
-    from tui.demo_runs import DemoRuns
+    from tui.controllers.demo_runs import DemoRuns
 
     monkeypatch.setattr(DemoRuns, "start_soon", lambda self: None)
     folder = tmp_path / "a[" / "b]"

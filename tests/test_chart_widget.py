@@ -1,4 +1,4 @@
-"""tui.chart.ChartPanel in a tiny app: live points, throttled redraws, language switch, snapshot."""
+"""tui.widgets.chart.ChartPanel in a tiny app: live points, throttled redraws, language switch, snapshot."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from textual.widgets import Static
 from tests.chart_samples import ZH_SPEC, zh, zh_ui
 from lessons import charts
 from lessons.charts.data import ChartData
-from tui.chart import CSS_PATH, REDRAW_INTERVAL, ChartPanel
+from tui.widgets.chart import CSS_PATH, REDRAW_INTERVAL, ChartPanel
 
 
 class ChartApp(App):

@@ -167,7 +167,7 @@ def test_the_chinese_export_prints_what_the_chinese_run_printed(tmp_path):
 def test_after_a_switch_a_finished_run_says_which_language_it_printed_in():
     """The run's output stays as it was printed (switching keeps a finished
     demo); the status line, in the new language, says why and what r does."""
-    from tui.demo_pane import ST_DONE, RunRecord
+    from tui.widgets.demo_pane import ST_DONE, RunRecord
     from tui.i18n import set_language
 
     record = RunRecord.for_lesson(catalog.load("8.1"))
@@ -182,3 +182,18 @@ def test_after_a_switch_a_finished_run_says_which_language_it_printed_in():
     assert record.status_text().plain.endswith("· 输出是英文的：按 r 用中文重新运行")
     record.running = True
     assert "英文" not in record.status_text().plain
+
+
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in catalog.load_all() if lesson.results])
+def test_a_chinese_run_keeps_the_same_result_lines_in_sight(lesson_id):
+    """The result strip (tui/widgets/demo_pane.py) picks the lines of a Chinese run
+    that it picks of the English one: the markers are English, the Chinese
+    labels come from the catalog."""
+    from tui.widgets.demo_pane import RunRecord
+
+    picked = {}
+    for lang in ("en", "zh"):
+        record = RunRecord.for_lesson(catalog.load(lesson_id))
+        record.lang = lang
+        picked[lang] = [i for i, line in enumerate(run(lesson_id, lang)[0]) if record.note_result(line)]
+    assert picked["en"] and picked["zh"] == picked["en"]

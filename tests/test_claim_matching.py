@@ -1,4 +1,4 @@
-"""Claims (lessons/claims.py) and the marks a learner's run puts in the prose (tui/run_marks.py)."""
+"""Claims (lessons/course/claims.py) and the marks a learner's run puts in the prose (tui/widgets/run_marks.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from lessons.course.catalog import LessonError, parse_lesson
 from lessons.course.claims import ClaimError, parse_claim
 from tui.i18n import set_language
-from tui.run_marks import Mark, annotate, marks_for_run
+from tui.widgets.run_marks import Mark, annotate, marks_for_run
 
 RUN = "\n".join([
     "epoch   1: train loss 0.7049 acc 0.500 | val loss 0.6807 acc 0.558",

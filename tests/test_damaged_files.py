@@ -74,7 +74,7 @@ WEIRD_LABS = [
 @pytest.mark.parametrize("content", WEIRD_LABS, ids=range(len(WEIRD_LABS)))
 async def test_lab_progress_of_the_wrong_shape(content, monkeypatch):
     """The app opens every lab on it, and saves a state that loads again."""
-    from tui.demo_runs import DemoRuns
+    from tui.controllers.demo_runs import DemoRuns
 
     monkeypatch.setattr(DemoRuns, "start_soon", lambda self: None)
     path = state_path()
@@ -144,7 +144,7 @@ def test_a_fresh_temp_file_may_be_another_writers_and_stays(tmp_path):
 
 async def test_disk_full_while_the_app_saves(monkeypatch):
     """Told once; the app carries on; the file on disk is the last whole one."""
-    from tui.demo_runs import DemoRuns
+    from tui.controllers.demo_runs import DemoRuns
 
     monkeypatch.setattr(DemoRuns, "start_soon", lambda self: None)
     save_state(State(lesson="8.2"))
@@ -204,7 +204,7 @@ def test_a_catalog_cut_at_any_byte(tmp_path, monkeypatch, domain, data):
 
 async def test_switching_to_a_damaged_catalog_says_so_and_stays_in_english(tmp_path, monkeypatch):
     """Also found: drawing the other language ahead (and `b`) raised CatalogProblem and ended the app."""
-    from tui.demo_runs import DemoRuns
+    from tui.controllers.demo_runs import DemoRuns
 
     monkeypatch.setattr(DemoRuns, "start_soon", lambda self: None)
     (tmp_path / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)

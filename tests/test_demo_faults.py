@@ -23,8 +23,8 @@ from lessons.worker.client import E_WORKER_DIED, E_WORKER_FAILED, STOP_GRACE
 from tests.helpers import CJK, wait_until
 from tests.test_app import make_app
 from tests.test_app_demos import LONG, console_text, status
-from tui.demo_pane import MSG_DIVERGED, MSG_ERROR_WHERE, ST_DIVERGED, ST_ERROR, ST_STOPPED
-from tui.demo_runs import WORKER_DELAY
+from tui.widgets.demo_pane import MSG_DIVERGED, MSG_ERROR_WHERE, ST_DIVERGED, ST_ERROR, ST_STOPPED
+from tui.controllers.demo_runs import WORKER_DELAY
 from tui.i18n import _
 
 LESSON = "8.2"

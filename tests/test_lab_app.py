@@ -16,8 +16,8 @@ from lessons import labs
 from tests.helpers import CJK, wait_until
 from tests.test_app import make_app, visible_text
 from tui.dialogs import ContentsDialog
-from tui.lab_dialogs import ConfirmDialog
-from tui.lab_editor import LabEditor
+from tui.dialogs.confirm import ConfirmDialog
+from tui.widgets.lab_editor import LabEditor
 from tui.state import LabProgress, lab_progress, load_state, state_path
 
 LONG = 90  # seconds: the first check waits for torch to import
@@ -255,7 +255,7 @@ async def test_enter_keeps_the_indentation_and_indents_after_a_colon():
 
 
 async def test_a_lab_pages_footer_fits_the_smallest_terminal_in_both_languages(monkeypatch, tmp_path):
-    from tui.small_screen import MIN_COLUMNS, MIN_ROWS
+    from tui.screens.small_screen import MIN_COLUMNS, MIN_ROWS
 
     workspace(monkeypatch, tmp_path)
     for lang, quit_word in (("en", "quit"), ("zh", "退出")):
@@ -270,7 +270,7 @@ async def test_one_panel_moves_from_lab_to_lab_each_showing_its_own(monkeypatch,
     """The panel is built once and moved (bench: building a TextArea per lab
     page cost ~30 ms and two frames); each lab must still get its own code,
     status and hints, and no undo may reach back into another lab."""
-    from tui.lab_panel import LabPanel
+    from tui.widgets.lab_panel import LabPanel
 
     folder = workspace(monkeypatch, tmp_path)
     folder.mkdir(parents=True)
@@ -327,8 +327,8 @@ async def test_the_footer_follows_the_page_between_labs_and_lessons(monkeypatch,
 
 
 async def test_the_panel_is_built_hidden_soon_after_launch_and_serves_the_first_lab(monkeypatch, tmp_path):
-    from tui.lab_panel import LabPanel
-    from tui.lab_session import PREBUILD_DELAY
+    from tui.widgets.lab_panel import LabPanel
+    from tui.controllers.lab_session import PREBUILD_DELAY
 
     workspace(monkeypatch, tmp_path)
     app = make_app(lesson="8.summary")
@@ -352,7 +352,7 @@ async def test_moving_between_labs_keeps_the_compiled_highlighting(monkeypatch, 
     every lab page (18 ms, bench); the new lab's code must still be coloured."""
     from textual.document._syntax_aware_document import SyntaxAwareDocument
 
-    from tui.lab_editor import highlighting_available
+    from tui.widgets.lab_editor import highlighting_available
 
     if not highlighting_available():
         return  # nothing to compile, nothing to colour

@@ -14,8 +14,8 @@ from lessons.course.i18n import translations
 from tests.helpers import wait_until
 from tests.test_app import make_app, visible_text
 from tests.test_app_demos import status
-from tui.chart import CSS_PATH, ChartPanel
-from tui.params_dialog import ParamsDialog
+from tui.widgets.chart import CSS_PATH, ChartPanel
+from tui.dialogs.params import ParamsDialog
 
 torch = pytest.importorskip("torch")
 

@@ -46,7 +46,7 @@ def tree_copy(tmp_path):
 
 @pytest.mark.parametrize("module, statement, broken", [
     ("lessons/course/catalog.py", "import textual.widgets", "lessons never imports textual"),
-    ("tui/render.py", "def f():\n    import torch", "tui never imports torch"),
+    ("tui/widgets/render.py", "def f():\n    import torch", "tui never imports torch"),
     ("lessons/charts/data.py", "from tui import state", "tui is above lessons"),
     ("lessons/course/i18n.py", "def f():\n    from lessons.worker import client",
      "the course and the charts load without"),

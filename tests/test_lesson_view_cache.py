@@ -13,8 +13,8 @@ from rich.markdown import Markdown
 from lessons.course import catalog
 from tests.test_app import make_app
 from tui.i18n import lesson_gettext
-from tui.lesson_view import BlockView, Rendered
-from tui.render import CODE_THEME, SharedParserMarkdown, localized_renderable
+from tui.widgets.lesson_view import BlockView, Rendered
+from tui.widgets.render import CODE_THEME, SharedParserMarkdown, localized_renderable
 
 
 def console(width: int = 86) -> Console:

@@ -69,7 +69,7 @@ def test_the_wheel_carries_catalogs_lessons_glossary_and_stylesheets(wheel):
         assert check_module(lesson_id).replace(".", "/") + ".py" in names
     assert "lessons/course/glossary.yaml" in names
     stylesheets = {name for name in names if name.endswith(".tcss")}
-    assert {f"tui/{path.name}" for path in (ROOT / "tui").glob("*.tcss")} <= stylesheets
+    assert {path.relative_to(ROOT).as_posix() for path in (ROOT / "tui").rglob("*.tcss")} <= stylesheets
     web = ROOT / "tui" / "web"
     served = {path.relative_to(ROOT).as_posix() for folder in ("templates", "static")
               for path in (web / folder).rglob("*") if path.is_file()}

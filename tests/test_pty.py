@@ -20,7 +20,7 @@ from tests.pty_helpers import (  # noqa: F401  (launch is a fixture)
     DEMO, EXIT, EXIT_WITHIN, SCREEN, assert_no_process_left, flat, footer, launch, saved_state, wait_for_worker,
 )
 from tests.terminal import Terminal
-from tui.small_screen import MIN_COLUMNS, MIN_ROWS
+from tui.screens.small_screen import MIN_COLUMNS, MIN_ROWS
 
 @pytest.mark.parametrize("cols,rows,term_name", [(80, 24, "xterm"), (160, 48, "xterm-256color")])
 def test_a_learner_session(launch, cols, rows, term_name):

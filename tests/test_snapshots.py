@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tui.app import GradTour
-from tui.lesson_view import BlockView
+from tui.widgets.lesson_view import BlockView
 from tui.state import State
 
 

@@ -12,7 +12,8 @@ from lessons.course import catalog
 from tests.helpers import CJK
 from tests.test_app import make_app, visible_text
 from tests.pty_helpers import SCREEN, launch  # noqa: F401  (a fixture)
-from tui import small_screen, terminal_env, themes
+from tui import terminal_env, themes
+from tui.screens import small_screen
 from tui.state import load_state
 from tui.terminal_env import EIGHT_BIT, STANDARD, TRUECOLOR
 
@@ -207,7 +208,7 @@ async def test_q_quits_from_the_message():
 
 
 async def test_the_message_is_in_the_learners_language():
-    # Fails until the Chinese msgids of tui/small_screen.py are merged into the catalog.
+    # Fails until the Chinese msgids of tui/screens/small_screen.py are merged into the catalog.
     app = make_app(lang="zh")
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()

@@ -15,7 +15,7 @@ from textual.widgets._toast import Toast
 from lessons.course.i18n import translations
 from tests.pty_helpers import SCREEN, launch  # noqa: F401  (launch is a fixture)
 from tui.app import GradTour
-from tui.demo_runs import MSG_EXPORTED
+from tui.controllers.demo_runs import MSG_EXPORTED
 from tui.i18n import _
 from tui.state import State
 from tui.themes import MSG_THEME, THEMES

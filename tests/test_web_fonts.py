@@ -11,7 +11,7 @@ import pytest
 fontTools = pytest.importorskip("fontTools.ttLib", reason="fonttools is in the test extras")
 
 from tools.subset_fonts import BRAILLE, cjk_characters  # noqa: E402 (needs fontTools)
-from tui.palette import SEARCH_GLYPH  # noqa: E402
+from tui.dialogs.palette import SEARCH_GLYPH  # noqa: E402
 FONTS = Path(__file__).resolve().parent.parent / "tui" / "web" / "static" / "fonts"
 
 

@@ -1,4 +1,4 @@
-"""The Textual application: one lesson screen plus modal dialogs."""
+"""The Textual application: the lesson screen (tui/screens/lesson.py) plus modal dialogs."""
 
 from __future__ import annotations
 
@@ -6,28 +6,22 @@ import threading
 from collections.abc import Iterable
 from dataclasses import replace
 
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Static
 
 from lessons.course import catalog
 from lessons.course.i18n import LANGUAGES
-from tui import cjk_wrap, lab_panel, lifecycle, small_screen, themes, wide_chops
-from tui.demo_pane import DemoPane
-from tui.demo_runs import DemoRuns
+from tui import cjk_wrap, themes, wide_chops
+from tui.controllers import lifecycle
+from tui.controllers.demo_runs import DemoRuns
+from tui.controllers.lab_session import LabActions, Labs
 from tui.i18n import N_, _, current_language, lesson_gettext, set_language
-from tui.lab_session import LabActions, Labs
-from tui.lesson_view import LessonView
+from tui.screens import small_screen
+from tui.screens.lesson import LessonScreen
 from tui.state import State, save_merged, snapshot, state_path
-from tui.widgets import LocalizedFooter
-
-LESSON_KEYS = Binding.Group(N_("lesson"), compact=True)
-
-#: From this width on, the demo pane sits beside the text instead of under it.
-WIDE = 120
+from tui.widgets.demo_pane import DemoPane
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 MSG_SAVE_FAILED = N_("Could not save your place: {reason}")
@@ -46,97 +40,10 @@ class SaveFailed(Message):
         self.error = error
 
 
-class LessonScreen(Screen):
-    # Short descriptions: at 80 columns the footer must hold every key that
-    # works here (the help dialog spells each one out).
-    BINDINGS = [
-        # priority: the lesson scroller binds ←/→ to horizontal scrolling.
-        Binding("left,p", "go(-1)", N_("lesson"), priority=True, key_display="←", group=LESSON_KEYS),
-        Binding("right,n", "go(1)", N_("lesson"), priority=True, key_display="→", group=LESSON_KEYS),
-        Binding("l", "switch_language", N_("lang")),
-        Binding("b", "bilingual", N_("both")),
-        Binding("t", "contents", N_("toc")),
-        Binding("g", "glossary", N_("terms")),
-        Binding("question_mark", "help", N_("help"), key_display="?"),
-        Binding("r", "app.run_demo", N_("run")),
-        Binding("s,escape", "app.stop_demo", N_("stop")),
-        Binding("e", "app.edit_params", N_("edit")),
-        Binding("x", "app.export_demo", N_("export")),
-        Binding("y", "app.copy_code", N_("copy"), show=False),  # in the help: 80 columns hold no more
-        # Labs (tui/lab_session.py): shown only on a lab's page.
-        Binding("c", "app.lab_check", N_("check")),
-        Binding("h", "app.lab_hint", N_("hint")),
-        Binding("i", "app.lab_edit", N_("code"), show=False),  # the lab panel says it; 76 columns hold the rest
-        Binding("a", "app.lab_solution", N_("solution"), show=False),
-        Binding("R,shift+r", "app.lab_reset", N_("start over"), show=False, key_display="R"),
-        Binding("q", "app.quit", N_("quit")),
-    ]
-
-    def compose(self) -> ComposeResult:
-        # Before the first layout, not on the first resize: switching layout
-        # then lays out (renders) every block of the lesson a second time.
-        self.set_class(self.app.size.width >= WIDE, "-wide")
-        yield Static(id="topbar")
-        with Container(id="main"):
-            yield LessonView(id="lesson")
-            yield DemoPane(id="demo")
-        yield LocalizedFooter()
-
-    @property
-    def lesson_view(self) -> LessonView:
-        return self.query_one(LessonView)
-
-    @property
-    def demo_pane(self) -> DemoPane:
-        return self.query_one(DemoPane)
-
-    def on_resize(self) -> None:
-        self.set_class(self.size.width >= WIDE, "-wide")
-
-    def on_mount(self) -> None:
-        if self.app.return_code is not None:
-            # Quit (^C, q) before the first screen was ready: Textual is taking
-            # the widgets down, and filling them raised NoMatches.
-            return
-        self.lesson_view.focus()
-        self.app.open_lesson(self.app.lesson_id)
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        # While the lab's editor has the focus, keys are text: ←/→ included.
-        return not self.app.labs.editing
-
-    def action_go(self, step: int) -> None:
-        self.app.open_lesson(catalog.neighbour(self.app.lesson_id, step))
-
-    def action_switch_language(self) -> None:
-        self.app.switch_language()
-
-    def action_bilingual(self) -> None:
-        self.app.toggle_bilingual()
-
-    # The dialogs are imported when first opened: the first screen needs none.
-
-    def action_contents(self) -> None:
-        from tui.dialogs import ContentsDialog
-
-        self.app.push_screen(ContentsDialog(self.app.lesson_id, passed=self.app.labs.passed()),
-                             self.app.open_lesson_if_chosen)
-
-    def action_glossary(self) -> None:
-        from tui.dialogs import GlossaryDialog
-
-        self.app.push_screen(GlossaryDialog())
-
-    def action_help(self) -> None:
-        from tui.dialogs import HelpDialog
-
-        self.app.push_screen(HelpDialog())
-
-
 class GradTour(LabActions, App):
-    # chart.tcss by name: importing tui.chart (and plotext's helpers) for its
-    # path would cost the first screen ~10 ms.
-    CSS_PATH = ["app.tcss", "chart.tcss", lab_panel.CSS_PATH]
+    # One stylesheet per area, by path: importing tui.widgets.chart (and
+    # plotext's helpers) for its path would cost the first screen ~10 ms.
+    CSS_PATH = ["app.tcss", "widgets/chart.tcss", "widgets/labs.tcss"]
     TITLE = "gradtour"
     BINDINGS = [
         Binding("ctrl+c", "ctrl_c", N_("quit"), show=False, priority=True),
@@ -174,7 +81,7 @@ class GradTour(LabActions, App):
         self._save_lock = threading.Lock()
         self._save_wanted = False
         self.demos = DemoRuns(self)
-        self.labs = Labs(self)
+        self.labs = Labs(self, self.demos)
         cjk_wrap.install()
         wide_chops.install()
         set_language(lang)
@@ -282,7 +189,7 @@ class GradTour(LabActions, App):
         position = f"{lesson.index + 1} / {len(catalog.LESSON_IDS)}"
         mode = _("bilingual") if self.bilingual else LANGUAGE_NAMES[current_language()]
         title = lesson_gettext()(lesson.title)
-        self.lesson_screen.query_one("#topbar", Static).update(
+        self.lesson_screen.show_title(
             f"[b]{lesson.id}[/b]  {_escape(title)}  [dim]│[/dim] {position} [dim]│[/dim] {mode}"
         )
         # Without the reactive's repaint: assigning sub_title repaints the
@@ -292,7 +199,7 @@ class GradTour(LabActions, App):
     def relocalize(self) -> None:
         screen = self.lesson_screen
         screen.lesson_view.relocalize(*self._gettexts())
-        screen.demo_pane.relocalize()
+        screen.demo_pane.post_message(DemoPane.Relocalize())
         self.labs.relocalize()
         self.update_topbar()
         screen.refresh_bindings()
@@ -325,7 +232,7 @@ class GradTour(LabActions, App):
         self.notify(_("Chinese translations are unavailable ({reason}); showing English").format(reason=problem),
                     severity="error", timeout=10)
 
-    # -- demos (tui/demo_runs.py does the work) -------------------------------
+    # -- demos (tui/controllers/demo_runs.py does the work) -------------------------------
 
     def action_run_demo(self) -> None:
         if not self.labs.run(check=False):  # on a lab, `r` runs the learner's code
@@ -363,6 +270,15 @@ class GradTour(LabActions, App):
         else:
             self.notify(_(MSG_CTRL_C_IN_BROWSER), timeout=6)
 
+    def action_focus_chart(self) -> None:
+        from tui.screens.focus_view import FocusScreen
+
+        pane = self.lesson_screen.demo_pane
+        if pane.charts_shown and pane.record is not None:
+            # Back on the lesson, the pane shows the chart last looked at.
+            self.push_screen(FocusScreen(pane.record, pane.current),
+                             lambda name: pane.post_message(DemoPane.ShowChart(name)))
+
     def on_resize(self, event) -> None:
         small_screen.check(self, event.size)
 
@@ -384,6 +300,8 @@ class GradTour(LabActions, App):
             return bool(catalog.load(self.lesson_id).params)
         if action == "stop_demo":
             return self.demos.running
+        if action == "focus_chart":
+            return (screen := self.open_lesson_screen()) is not None and screen.demo_pane.charts_shown
         return True
 
     # -- command palette ---------------------------------------------------
@@ -407,7 +325,7 @@ class GradTour(LabActions, App):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
-        from tui.palette import Palette
+        from tui.dialogs.palette import Palette
 
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(Palette(placeholder=_("Search for commands…"), id="--command-palette"))

@@ -184,7 +184,7 @@ def _main(argv: Sequence[str] | None) -> int:
         app = GradTour(state=state, lang=lang, lang_is_explicit=explicit_lang is not None,
                        lesson=args.lesson, device=args.device, notices=notices, mouse=not args.no_mouse,
                        colour_system=colour_system)
-        from tui import lifecycle
+        from tui.controllers import lifecycle
 
         lifecycle.install_early(app)
         app.run(mouse=not args.no_mouse)
@@ -229,7 +229,7 @@ def _show(lesson_id: str) -> int:
     from rich.console import Console
 
     from tui import cjk_wrap
-    from tui.render import localized_renderable
+    from tui.widgets.render import localized_renderable
 
     cjk_wrap.install()
     lesson = catalog.load(lesson_id)

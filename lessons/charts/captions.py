@@ -8,12 +8,13 @@ plotext lays text out by `len()`, and a CJK character takes two cells.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 from rich.cells import cell_len, set_cell_size
 
+from lessons.charts import titles as chart_titles
 from lessons.charts.axes import format_number
 from lessons.charts.data import PanelData, Series, SeriesReadout
 from lessons.charts.series import (
@@ -31,7 +32,9 @@ Line = tuple[Span, ...]
 _LOG_TEXT = N_("{axis} (log scale)")
 _DIVERGED = N_("diverged")
 _PREVIOUS = N_("previous run")
-_NO_DATA = N_("no data yet")
+_HIDDEN = N_("hidden")
+#: A panel (or a cursor) with no points to read.
+NO_DATA = N_("no data yet")
 _READOUT = N_("{name}: last {last}, min {min}")
 _READOUT_DIVERGED = N_("{name}: diverged at {axis} {x}")
 _READOUT_EMPTY = N_("{name}: no data yet")
@@ -51,15 +54,19 @@ def identity(message: str) -> str:
 class Captions:
     """The text around a canvas, each line at most `width` cells wide.
 
-    `keys` is one line naming every series, cut with "…" if it must be, for
-    when there is room for one legend line only; it is empty with fewer than
-    two series, where colour tells nothing apart.
+    `keys` is one line naming the series, for when there is room for one
+    legend line only: whole entries, as many as fit, then "…" (never half a
+    name: the part cut would be the one telling curves apart, "LR=0.1");
+    it is empty with fewer than two series, where colour tells nothing apart.
+    `title` is the title shortened to one line (`titles.shorten`),
+    `title_lines` the whole title wrapped to the width.
     """
 
     title: Line
     legend: tuple[Line, ...]
     readout: tuple[Line, ...]
     keys: Line = ()
+    title_lines: tuple[Line, ...] = ()
 
 
 def plain(line: Line) -> str:
@@ -93,7 +100,7 @@ def crop(spans: Sequence[Span], width: int) -> Line:
 _GAP = "  "
 
 
-def _pack(chunks: Iterable[Sequence[Span]], width: int, gap: str = _GAP) -> tuple[Line, ...]:
+def pack(chunks: Iterable[Sequence[Span]], width: int, gap: str = _GAP) -> tuple[Line, ...]:
     """Chunks side by side, wrapped onto new lines by cells; a chunk never splits."""
     lines: list[list[Span]] = []
     used = 0
@@ -167,6 +174,8 @@ def captions(
     *,
     previous: PanelData | None = None,
     color: bool = True,
+    hidden: Collection[str] = (),
+    numbered: bool = False,
 ) -> Captions:
     """Title, legend and readout lines for one panel, laid out by cells.
 
@@ -174,6 +183,8 @@ def captions(
     the "lessons" domain); `ui_gettext` the fixed words this module adds
     ("diverged", "previous run", …: the "tui" domain). The legend ends with
     the axis names; its keys match `render_canvas` with the same `color`.
+    `numbered` puts each series' number (1, 2, …: the focus view's keys to
+    hide it) before its key; a series in `hidden` is named in grey, "hidden".
     """
     spec = spec or {}
     panel = panel if panel is not None else PanelData()
@@ -185,12 +196,17 @@ def captions(
     if not is_bar(spec, panel):
         keys = legend_keys(spec, panel, gettext)
         series_count = len(keys)
-        hidden = _hidden_under(spec, panel)
-        for key, name, index, diverged in keys:
-            if key in hidden:
+        covered = _hidden_under(spec, panel)
+        for number, (key, name, index, diverged) in enumerate(keys, 1):
+            if key in covered:
                 # Colour cannot show a curve that another one covers; words can.
-                name = ui_gettext(_SAME_AS).format(name=name, other=_display_name(hidden[key], spec, gettext))
-            chunk: list[Span] = [(KEY_GLYPH if color else glyph(index), series_color(index)), (" " + name, None)]
+                name = ui_gettext(_SAME_AS).format(name=name, other=_display_name(covered[key], spec, gettext))
+            chunk: list[Span] = [(f"{number} ", "axis")] if numbered else []
+            if key in hidden:
+                chunk += [(KEY_GLYPH if color else glyph(index), "previous"),
+                          (f" {name} ({ui_gettext(_HIDDEN)})", "previous")]
+            else:
+                chunk += [(KEY_GLYPH if color else glyph(index), series_color(index)), (" " + name, None)]
             if diverged:
                 chunk.append((" " + ui_gettext(_DIVERGED), "diverged"))
             chunks.append(chunk)
@@ -203,30 +219,40 @@ def captions(
     chunks.append([(f"x: {_axis_name(spec, 'x', gettext)}", "axis")])
     chunks.append([(f"y: {y_name}", "axis")])
 
-    legend = _pack(chunks, width)
+    legend = pack(chunks, width)
     return Captions(
-        title=crop([(title, "title")], width),
+        title=((chart_titles.shorten(title, width), "title"),) if title else (),
+        title_lines=tuple(((line, "title"),) for line in chart_titles.wrap(title, width)),
         legend=legend,
-        readout=_pack(_readout_chunks(spec, panel, gettext, ui_gettext), width, gap=ui_gettext(_READOUT_SEPARATOR)),
+        readout=pack(_readout_chunks(spec, panel, gettext, ui_gettext), width, gap=ui_gettext(_READOUT_SEPARATOR)),
         keys=_keys_line(key_chunks, legend, width) if series_count >= 2 else (),
     )
 
 
 def _keys_line(chunks: list[list[Span]], legend: tuple[Line, ...], width: int) -> Line:
-    """Every legend key on one line: the legend's first line if it holds them all, else cut to fit."""
-    if len(_pack(chunks, width)) == 1:
+    """Every legend key on one line: the legend's first line if it holds them all,
+    else the whole entries that fit, then "…"."""
+    if len(pack(chunks, width)) == 1:
         return legend[0]
     spans: list[Span] = []
+    used = 0
     for chunk in chunks:
+        size = sum(cell_len(text) for text, _ in chunk) + (cell_len(_GAP) if spans else 0)
+        if used + size + cell_len(_GAP) + 1 > width:
+            break
         if spans:
             spans.append((_GAP, None))
         spans.extend(chunk)
-    return crop(spans, width)
+        used += size
+    if not spans:
+        # Not even one entry fits: its start is better than nothing.
+        return crop(list(chunks[0]), width)
+    return (*spans, (_GAP + "…", None))
 
 
 def _readout_chunks(spec: Mapping[str, Any], panel: PanelData, gettext: Gettext, ui_gettext: Gettext) -> list[list[Span]]:
     if panel.is_empty:
-        return [[(ui_gettext(_NO_DATA), "readout")]]
+        return [[(ui_gettext(NO_DATA), "readout")]]
     x_name = _axis_name(spec, "x", gettext)
     chunks: list[list[Span]] = []
     readouts: list[SeriesReadout] = list(panel.readout())

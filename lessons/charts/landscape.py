@@ -42,8 +42,9 @@ from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 
+from lessons.charts import titles as chart_titles
 from lessons.charts.axes import format_number
-from lessons.charts.captions import Captions, Gettext, Span, _pack, crop, identity
+from lessons.charts.captions import Captions, Gettext, Span, crop, identity, pack
 from lessons.charts.data import PanelData, Series, Surface
 from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, spec_series
 from lessons.course.i18n import N_
@@ -531,13 +532,14 @@ def captions(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int
     x_name = gettext(str(spec.get("x") or "x"))
     y_name = gettext(str(spec.get("y") or "y"))
     axes = [[(f"x: {x_name}", "axis")], [(f"y: {y_name}", "axis")]]
-    legend = _pack(keys + axes, width)
+    legend = pack(keys + axes, width)
     if panel.is_empty:
         readout = [[(ui_gettext(_NO_DATA), "readout")]]
-    keys_line = _pack(keys, 10_000)[0] if len(keys) >= 2 else ()
+    keys_line = pack(keys, 10_000)[0] if len(keys) >= 2 else ()
     return Captions(
-        title=crop([(title, "title")], width),
+        title=((chart_titles.shorten(title, width), "title"),) if title else (),
+        title_lines=tuple(((line, "title"),) for line in chart_titles.wrap(title, width)),
         legend=legend,
-        readout=_pack(readout, width, gap=ui_gettext(_READOUT_SEPARATOR)),
+        readout=pack(readout, width, gap=ui_gettext(_READOUT_SEPARATOR)),
         keys=crop(keys_line, width) if keys_line else (),
     )

@@ -1,6 +1,6 @@
 """Draw a chart panel's plot area with plotext; and a whole panel as plain text.
 
-Two outputs share this package: the TUI's `ChartPanel` (tui/chart.py), which
+Two outputs share this package: the TUI's `ChartPanel` (tui/widgets/chart.py), which
 wants an ANSI canvas (`render_canvas`) plus caption lines it can style
 (captions.py), and `gradtour run`, which wants one plain-text block per panel
 (`render_panel_text`).
@@ -38,7 +38,7 @@ import io
 import logging
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,10 +55,12 @@ from lessons.charts.series import (
     is_log, prepared, series_color,
 )
 
-__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "render_canvas", "render_landscape", "render_panel_text"]
+__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "cursor_column", "render_canvas", "render_landscape", "render_panel_text"]
 
 DEFAULT_TEXT_HEIGHT = 14
 LANDSCAPE_TEXT_HEIGHT = 22
+#: plotext's "center" alignment of values in cells (its limit_deltas), as it places ticks.
+_CENTRED = 0.5
 
 _LOCK = threading.Lock()
 _log = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ def render_canvas(
     *,
     previous: PanelData | None = None,
     color: bool = True,
+    hidden: Collection[str] = (),
 ) -> str:
     """The plot area of one panel: frame, numeric ticks and data, `height` lines of `width` cells.
 
@@ -95,7 +98,8 @@ def render_canvas(
 
     On a log y scale, points with y <= 0 are dropped (not clamped), and so
     are bars of such values. Bar panels (`kind: bar`, or a panel that only
-    received bars) ignore `previous`. Never raises and never writes to stdout
+    received bars) ignore `previous`. The series named in `hidden` are left
+    out. Never raises and never writes to stdout
     or stderr; a size below MIN_WIDTH x MIN_HEIGHT gives blank lines.
     """
     spec = spec or {}
@@ -117,11 +121,43 @@ def render_canvas(
             if is_bar(spec, panel):
                 text = _draw_bars(plotext, spec, panel, width, height, color)
             else:
-                text = _draw_lines(plotext, spec, panel, previous, width, height, color)
+                text = _draw_lines(plotext, spec, panel, previous, width, height, color, hidden)
     except Exception:  # noqa: BLE001 - a chart glitch must never take the lesson down
         _log.debug("chart %r not drawn", spec.get("title"), exc_info=True)
         return _blank(width, height)
     return _fit(text, width, height)
+
+
+def cursor_column(spec: Mapping[str, Any] | None, panel: PanelData | None, x: float, width: int, height: int, *,
+                  previous: PanelData | None = None, hidden: Collection[str] = ()) -> int | None:
+    """The column of `render_canvas`'s output (same arguments) where `x` lies, or None outside the plot.
+
+    For a cursor drawn over a cached canvas: re-rendering the canvas with
+    plotext for every cursor step took ~25 ms at 160×48; this plans the axes
+    without drawing. The plot area runs from the column after the y tick
+    labels' frame to the one before the right frame, and x maps onto it by
+    plotext's own rescale (centred cells), as its x ticks do: a test checks
+    the columns against the ticks plotext draws. A bar's x is its 1-based position.
+    """
+    spec = spec or {}
+    panel = panel if panel is not None else PanelData()
+    width, height = int(width), int(height)
+    if width < MIN_WIDTH or height < MIN_HEIGHT or not math.isfinite(x):
+        return None
+    try:
+        if is_bar(spec, panel):
+            x_axis, y_axis = _bar_plan(spec, panel, width, height)[2:]
+        else:
+            x_axis, y_axis = _line_plan(spec, panel, previous, width, height, hidden)[1:]
+        if not x_axis.lo <= x <= x_axis.hi or not x_axis.hi > x_axis.lo:
+            return None
+        from plotext._methods.ruler import rescale  # loaded with plotext by the canvas this marks
+
+        first, last = y_axis.widest + 1, width - 2
+        return first + int(rescale(x, x_axis.lo, x_axis.hi, last - first + 1, _CENTRED))
+    except Exception:  # noqa: BLE001 - like the canvas: no cursor rather than no lesson
+        _log.debug("cursor of %r not placed", spec.get("title"), exc_info=True)
+        return None
 
 
 def _fit(text: str, width: int, height: int) -> str:
@@ -149,8 +185,9 @@ def _finish(figure: Any, x: Axis, y: Axis, color: bool) -> str:
     return figure.build().string(colorless=not color)
 
 
-def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previous: PanelData | None,
-                width: int, height: int, color: bool) -> str:
+def _line_plan(spec: Mapping[str, Any], panel: PanelData, previous: PanelData | None, width: int, height: int,
+               hidden: Collection[str] = ()) -> tuple[list[_Layer], Axis, Axis]:
+    """The curves to draw and both axes: everything but the drawing itself."""
     log = is_log(spec)
     # One stretch per cell column, two points each: as many as braille has
     # dot columns. plotext spends ~20 µs a point on the UI thread.
@@ -161,6 +198,8 @@ def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previou
             xs, ys = envelope(*prepared(series.xs, series.ys, log), budget)
             layers.append(_Layer(xs, ys, PREVIOUS_COLOR, PREVIOUS_GLYPH))
     for key, index in display_order(spec, panel):
+        if key in hidden:
+            continue
         series = panel.series[key]
         xs, ys = envelope(*prepared(series.xs, series.ys, log), budget)
         layers.append(_Layer(xs, ys, series_color(index), glyph(index)))
@@ -173,7 +212,12 @@ def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previou
     # Steps and epochs are whole numbers: a tick between two of them names nothing.
     integer = all(x.is_integer() for layer in layers for x in layer.xs)
     x_axis = fit_x_axis(x_lo, x_hi, width - y_axis.widest - 2, integer)
+    return layers, x_axis, y_axis
 
+
+def _draw_lines(plotext: Any, spec: Mapping[str, Any], panel: PanelData, previous: PanelData | None,
+                width: int, height: int, color: bool, hidden: Collection[str] = ()) -> str:
+    layers, x_axis, y_axis = _line_plan(spec, panel, previous, width, height, hidden)
     figure = _start(plotext, width, height)
     for layer in layers:
         marker = plotext.marker("braille", pixel=plotext.pixel(foreground=layer.color)) if color else layer.glyph
@@ -191,7 +235,9 @@ def _bar_axis_label(label: str, index: int) -> str:
     return str(index + 1)
 
 
-def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: int, height: int, color: bool) -> str:
+def _bar_plan(spec: Mapping[str, Any], panel: PanelData, width: int, height: int
+              ) -> tuple[list[float], list[float], Axis, Axis]:
+    """The bars to draw (positions 1 … n, heights) and both axes."""
     log = is_log(spec)
     positions: list[float] = []
     heights: list[float] = []
@@ -223,7 +269,11 @@ def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: i
     if sum(len(name) + 1 for name in names) > plot_width:
         names = []
     x_axis = Axis(0.5, max(1, count) + 0.5, tuple(float(i + 1) for i in range(len(names))), tuple(names))
+    return positions, heights, x_axis, y_axis
 
+
+def _draw_bars(plotext: Any, spec: Mapping[str, Any], panel: PanelData, width: int, height: int, color: bool) -> str:
+    positions, heights, x_axis, y_axis = _bar_plan(spec, panel, width, height)
     figure = _start(plotext, width, height)
     if positions:
         marker = plotext.marker("braille", pixel=plotext.pixel(foreground=series_color(0))) if color else BAR_GLYPH
@@ -254,11 +304,18 @@ def captions(
     *,
     previous: PanelData | None = None,
     color: bool = True,
+    hidden: Collection[str] = (),
+    numbered: bool = False,
 ) -> Captions:
-    """Title, legend and readout lines for one panel of any kind (see captions.captions)."""
+    """Title, legend and readout lines for one panel of any kind (see captions.captions).
+
+    A landscape's paths cannot be hidden one by one nor numbered (the focus
+    view's curve keys): its legend names each path by its own glyph.
+    """
     if landscape.is_landscape(spec):
         return landscape.captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color)
-    return line_captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color)
+    return line_captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color,
+                         hidden=hidden, numbered=numbered)
 
 
 def render_panel_text(
@@ -282,5 +339,5 @@ def render_panel_text(
         height = LANDSCAPE_TEXT_HEIGHT if landscape.is_landscape(spec) else DEFAULT_TEXT_HEIGHT
     caps = captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=False)
     canvas = render_canvas(spec, panel, width, height, previous=previous, color=False)
-    lines = [plain(caps.title), *canvas.split("\n"), *map(plain, caps.legend), *map(plain, caps.readout)]
+    lines = [*map(plain, caps.title_lines), *canvas.split("\n"), *map(plain, caps.legend), *map(plain, caps.readout)]
     return "\n".join(line.rstrip() for line in lines)

@@ -19,6 +19,9 @@ PREVIOUS_COLOR = 244
 #: Without colour, series are told apart by glyph (same index as PALETTE).
 GLYPHS: tuple[str, ...] = ("*", "+", "o", "x", "#", "@", "%", "=")
 PREVIOUS_GLYPH = "."
+#: The focus view's cursor: a full-height line of its own glyph, drawn under the curves.
+CURSOR_GLYPH = "│"
+CURSOR_COLOR = 250
 #: The legend key in colour: a full braille cell, like the curves it keys.
 KEY_GLYPH = "⣿"
 BAR_GLYPH = "#"

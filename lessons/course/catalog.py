@@ -41,6 +41,11 @@ Gettext = Callable[[str], str]
 
 #: What a ```` ```python ROLE ```` fence may say besides `norun` (labs, FORMAT.md).
 _CODE_ROLES = ("lab", "solution")
+#: Where a claim's output template stops being literal text (claims.py).
+_CLAIM_LABEL = re.compile(r"\{\}|\.\.\.")
+#: What a string literal's body holds that prints as other text: an
+#: f-string's replacement field, an escape sequence ("\\n").
+_PRINTED_OTHERWISE = re.compile(r"\{[^{}]*\}|\\.")
 #: LibYAML's safe loader where PyYAML was built with it: the pure-Python one
 #: took half the time of parsing a lesson (`gradtour list` parses them all).
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -102,6 +107,40 @@ class Lesson:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     charts: dict[str, dict[str, Any]] = field(default_factory=dict)
     claims: tuple[Claim, ...] = ()
+    #: Output text that marks a result line, kept in sight after a run (FORMAT.md).
+    results: tuple[str, ...] = ()
+
+    @property
+    def result_markers(self) -> tuple[str, ...]:
+        """What a result line contains: the declared `results`, else each claim's
+        output up to its first `{}` or `...` (the label a template starts with)."""
+        if self.results:
+            return self.results
+        return tuple(label for claim in self.claims if (label := _CLAIM_LABEL.split(claim.output, 1)[0].strip()))
+
+    def result_patterns(self, gettext: Gettext) -> tuple[re.Pattern[str], ...]:
+        """Result lines as a run in the language of `gettext` prints them.
+
+        The markers are English, but a Chinese run prints its labels
+        translated (the code run is the code shown, `translate_code`): each
+        prose string of the code that holds a marker, translated, with its
+        `{…}` fields (and escapes) standing for any text. Strings left as written are
+        found by the markers themselves.
+        """
+        markers = self.result_markers
+        patterns = []
+        for block in self.blocks:
+            if block.kind != "code":
+                continue
+            for _start, _end, text in code_strings(block.text, block.string_choices):
+                translated = gettext(text)
+                if translated == text or not any(marker in text for marker in markers):
+                    continue
+                literal = _PRINTED_OTHERWISE.split(translated)
+                if any(part.strip() for part in literal):
+                    # Not inside a longer label: 梯度 is not 精确梯度.
+                    patterns.append(re.compile(r"(?<!\w)" + ".*".join(map(re.escape, literal))))
+        return tuple(patterns)
 
     @property
     def index(self) -> int:
@@ -317,6 +356,7 @@ def parse_lesson(source: str, origin: str = "<lesson>") -> Lesson:
         params=dict(meta.get("params") or {}),
         charts=dict(meta.get("charts") or {}),
         claims=claims,
+        results=tuple(str(marker) for marker in meta.get("results") or ()),
     )
 
 

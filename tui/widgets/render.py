@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lessons.course.catalog import Block, Gettext
-from tui.run_marks import RunMarks, annotate
+from tui.widgets.run_marks import RunMarks, annotate
 
 # rich.syntax (pygments) and lessons.demos.params are imported where code is drawn:
 # the first screen of most lessons is prose, and they cost it ~10 ms.
@@ -141,7 +141,7 @@ def localized_renderable(block: Block, gettext: Gettext, bilingual_with: Gettext
                          code_values: Mapping[str, Any] | None = None, *, highlight: bool = True,
                          marks: RunMarks = ()) -> RenderableType:
     """The block in gettext's language; code shows the what-if `code_values`,
-    prose the `marks` of the learner's last run (tui/run_marks.py)."""
+    prose the `marks` of the learner's last run (tui/widgets/run_marks.py)."""
     if code_values and block.kind == "code" and block.runnable:
         from lessons.demos.params import substituted_code
 

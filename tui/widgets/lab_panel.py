@@ -7,7 +7,7 @@
 
 What the panel shows is kept as messages (template + arguments), so a
 language switch redraws it in the other language. The panel holds no
-progress of its own: tui/labs.py tells it what to show.
+progress of its own: tui/controllers/lab_session.py tells it what to show.
 """
 
 from __future__ import annotations
@@ -23,15 +23,13 @@ from textual.widgets import Static
 
 from lessons.course.catalog import Block
 from tui.i18n import N_, _, lesson_gettext
-from tui.render import CODE_THEME, block_renderable
+from tui.widgets.render import CODE_THEME, block_renderable
 
 # The editor (Textual's TextArea), the checks' messages and rich.syntax are
 # imported when a lab's page is first opened: every launch imports this
 # module, and they cost it ~30 ms (python -X importtime; bench/FINDINGS.md).
 if TYPE_CHECKING:
-    from tui.lab_editor import LabEditor
-
-CSS_PATH = "labs.tcss"
+    from tui.widgets.lab_editor import LabEditor
 
 ST_PASSED = N_("✓ passed")
 ST_NOT_PASSED = N_("not passed yet")
@@ -58,10 +56,11 @@ class LabPanel(Vertical):
     def __init__(self) -> None:
         """An empty panel: `load` gives it a lab."""
         super().__init__(classes="lab-panel")
-        from tui.lab_editor import LabEditor
+        from tui.widgets.lab_editor import LabEditor
 
         # Kept, not queried: its text is still wanted while the app unmounts.
         self._editor = LabEditor("", id="lab-editor")
+        self._solution = Static(id="lab-solution", classes="lab-solution")
         self._take("", "", (), None)
 
     def load(self, lab_id: str, code: str, path: str, hints: tuple[Block, ...], solution: Block | None) -> None:
@@ -91,7 +90,7 @@ class LabPanel(Vertical):
         yield Static(id="lab-said", classes="lab-said")
         yield self._editor
         yield Static(id="lab-hints", classes="lab-hints")
-        yield Static(id="lab-solution", classes="lab-solution")
+        yield self._solution
 
     def on_mount(self) -> None:
         self.redraw()
@@ -100,7 +99,12 @@ class LabPanel(Vertical):
     def editor(self) -> LabEditor:
         return self._editor
 
-    # -- what tui/labs.py tells it ------------------------------------------------
+    @property
+    def solution_view(self) -> Static:
+        """Where the solution is shown (to scroll to)."""
+        return self._solution
+
+    # -- what the labs' controller tells it ------------------------------------------------
 
     def show_progress(self, *, passed: bool, hints: int, solution: bool) -> None:
         self.passed, self.hints_shown, self.solution_shown = passed, hints, solution
@@ -128,7 +132,7 @@ class LabPanel(Vertical):
                                (f" · {hints} · {self.path}", "dim"))
         if self.write_problem:
             status.append("\n" + self.write_problem, style="bold red")
-        from tui.lab_editor import highlighting_available
+        from tui.widgets.lab_editor import highlighting_available
 
         if not highlighting_available():
             status.append("\n" + _(ST_PLAIN), style="dim")
@@ -161,7 +165,7 @@ class LabPanel(Vertical):
         widget.update(Group(*parts))
 
     def _draw_solution(self) -> None:
-        widget = self.query_one("#lab-solution", Static)
+        widget = self._solution
         block = self.solution_block
         widget.display = self.solution_shown and block is not None
         if not widget.display or block is None:

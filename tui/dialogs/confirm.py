@@ -7,9 +7,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from tui.dialogs import Dialog
+from tui.dialogs.lesson import Dialog
 from tui.i18n import N_, _
-from tui.widgets import LocalizedFooter
+from tui.widgets.footer import LocalizedFooter
 
 
 class ConfirmDialog(Dialog):

@@ -22,7 +22,7 @@ from textual import on
 from textual.command import CommandList, CommandPalette, SearchIcon
 from textual.widgets import Button, Input
 
-from tui.dialogs import DismissOnce
+from tui.dialogs.lesson import DismissOnce
 
 
 #: Textual's 🔎 is a box on a machine without an emoji font, and the web

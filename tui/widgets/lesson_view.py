@@ -12,12 +12,14 @@ from rich.segment import Segment
 from textual.actions import SkipAction
 from textual.cache import LRUCache
 from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
 from lessons.course.catalog import Block, Gettext, Lesson
 from tui.i18n import current_language
-from tui.render import localized_renderable
-from tui.run_marks import RunMarks, marks_for_run
+from tui.widgets.render import localized_renderable
+from tui.widgets.run_marks import RunMarks, marks_for_run
 
 #: Rendered blocks kept: a whole chapter in both languages at two widths.
 RENDERED_BLOCKS = 2048
@@ -119,6 +121,20 @@ class LessonView(VerticalScroll, can_focus=True):
     the reader has scrolled, as a fraction: block heights change with the
     language, so a raw scroll offset would land somewhere else.
     """
+
+    class RunFinished(Message, bubble=False):
+        """A run of `lesson` finished, printing `lines` in `lang` (with the
+        lesson's default parameters unless `other_settings`): mark its quotes.
+
+        A message, not a call: the view marks them in its own queue, composed.
+        """
+
+        def __init__(self, lesson: Lesson, lines: list[str], other_settings: bool, lang: str) -> None:
+            super().__init__()
+            self.lesson = lesson
+            self.lines = lines
+            self.other_settings = other_settings
+            self.lang = lang
 
     lesson: Lesson | None = None
     #: what-if parameter values shown in the code (empty: the lesson's own)
@@ -281,18 +297,40 @@ class LessonView(VerticalScroll, can_focus=True):
             raise SkipAction()
         self.scroll_page_down(animate=False)
 
+    def place_after_block(self, widget: Widget, block: Block, still_wanted: Callable[[], bool],
+                          tries: int = 20) -> None:
+        """Show `widget` (mounted here, or moved) right after `block`'s view.
+
+        That view may not be mounted yet (a long lesson's lower blocks are
+        mounted a frame later): then again after the next refresh, while
+        `still_wanted()`. Views of another lesson may still be there: the
+        block is matched, not its index.
+        """
+        if not still_wanted():
+            return
+        anchor = next((view for view in self.children if getattr(view, "block", None) is block), None)
+        if anchor is None and tries > 0:
+            self.call_after_refresh(self.place_after_block, widget, block, still_wanted, tries - 1)
+            return
+        if widget.parent is not self:
+            self.mount(widget, after=anchor) if anchor is not None else self.mount(widget)
+            return
+        if anchor is not None and anchor is not widget:
+            self.move_child(widget, after=anchor)
+        elif anchor is None and self.children[-1] is not widget:
+            self.move_child(widget, after=self.children[-1])
+        widget.display = True
+
     def set_code_values(self, code_values: dict) -> None:
         self.code_values = code_values
         for view in self._views:
             if view.block.kind == "code":
                 view.localize(*self._gettexts, self.code_values)
 
-    def show_run(self, lesson: Lesson, lines: list[str], other_settings: bool) -> None:
-        """A run of `lesson` finished, printing `lines` (with the lesson's
-        default parameters unless `other_settings`): mark its quotes."""
-        self._run_marks[lesson.id] = marks_for_run(lesson, lines, other_settings,
-                                                   labels_translated=current_language() != "en")
-        if self.lesson is not None and self.lesson.id == lesson.id:
+    def on_lesson_view_run_finished(self, message: RunFinished) -> None:
+        self._run_marks[message.lesson.id] = marks_for_run(message.lesson, message.lines, message.other_settings,
+                                                           labels_translated=message.lang != "en")
+        if self.lesson is not None and self.lesson.id == message.lesson.id:
             with self.app.batch_update():
                 for view in self._views:
                     if view.block.kind != "code":

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from lessons.course import catalog
 from lessons.course.catalog import Lesson
-from tui.demo_pane import (
+from tui.widgets.demo_pane import (
     MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_RUNNING, ST_STOPPED,
-    Note, RunRecord,
+    DemoPane, Note, RunRecord,
 )
 from tui.i18n import N_, _, current_language, lesson_gettext
 
@@ -29,7 +29,7 @@ from tui.i18n import N_, _, current_language, lesson_gettext
 
 if TYPE_CHECKING:
     from lessons.worker.client import DemoWorker
-    from tui.app import GradTour
+    from tui.controllers.host import Host
 
 #: Seconds between drawings of a running demo (console and charts): ten a
 #: second looks live. Charts and console had their own clocks (10 and 20 Hz,
@@ -55,14 +55,13 @@ MSG_NO_DEMO = N_("This lesson has no demo to run.")
 
 
 class DemoRuns:
-    def __init__(self, app: GradTour) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
         self._worker: DemoWorker | None = None
         self.records: dict[str, RunRecord] = {}
         self.values: dict[str, dict[str, Any]] = {}
         self.device = app.device
         self._active: RunRecord | None = None
-        self._pending: list[str] = []
         self._changed: list[str] = []  # chart panels to redraw, oldest change first
         self._flush_timer = None
 
@@ -126,10 +125,14 @@ class DemoRuns:
         pane = self.app.lesson_screen.demo_pane
         pane.display = bool(lesson.demos)
         if lesson.demos:
-            pane.show(self.record(lesson))
+            pane.post_message(DemoPane.Show(self.record(lesson)))
 
-    def _pane_for(self, record: RunRecord):
-        """The pane that shows `record`: None on another lesson, or once the app is closing."""
+    def _pane_for(self, record: RunRecord) -> DemoPane | None:
+        """The pane that shows `record`: None on another lesson, or once the app is closing.
+
+        The pane is only ever told what changed (DemoPane's messages), never
+        drawn into: it may still be composing, or already going.
+        """
         if self.app.lesson_id != record.lesson.id or (screen := self.app.open_lesson_screen()) is None:
             return None
         return screen.demo_pane
@@ -140,7 +143,7 @@ class DemoRuns:
     def _set_status(self, record: RunRecord, kind: str, template: str, **arguments: Any) -> None:
         record.status = (kind, template, arguments)
         if pane := self._pane_for(record):
-            pane.update_status()
+            pane.post_message(DemoPane.StatusChanged())
 
     def _worker_state(self, state: str) -> None:
         screen = self.app.open_lesson_screen()
@@ -181,8 +184,7 @@ class DemoRuns:
         record = await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device, lang=lang), notes,
                                    on_event=keep_output, lang=lang)
         if record.status[0] == "done" and (screen := self.app.open_lesson_screen()) is not None:
-            # The prose marks the quotes this run confirmed (tui/run_marks.py).
-            screen.lesson_view.show_run(lesson, printed, other_settings=values != defaults(lesson))
+            screen.show_run(lesson, printed, other_settings=values != defaults(lesson), lang=lang)
 
     async def follow(self, lesson: Lesson, start: Callable[[DemoWorker], AsyncIterator[dict]],
                      notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None,
@@ -202,7 +204,7 @@ class DemoRuns:
         record.lang = lang
         self._active = record
         if pane := self._pane_for(record):
-            pane.show(record)
+            pane.post_message(DemoPane.Show(record))
         for note in notes:
             self._line(record, note)
         self._set_status(record, "loading" if not worker.ready else "running",
@@ -242,7 +244,10 @@ class DemoRuns:
             self._line(record, Note(MSG_EXAMPLE, {"block": block, "total": total}, "bold"))
             self._set_status(record, "running", ST_RUNNING, device=record.device, block=block, total=total)
         elif kind == "out":
-            self._line(record, str(event.get("text", "")))
+            text = str(event.get("text", ""))
+            # Before the line: the pane draws the result strip with the lines.
+            record.note_result(text)
+            self._line(record, text)
         elif kind in ("points", "bars", "surface", "arrow", "diverged"):
             panel = record.data.apply(event)
             if kind == "diverged":
@@ -252,7 +257,7 @@ class DemoRuns:
                 if series not in record.diverged:  # one series can diverge in several panels
                     record.diverged.append(series)
                 if pane := self._pane_for(record):
-                    pane.update_status()
+                    pane.post_message(DemoPane.StatusChanged())
             if panel and self._shown(record):
                 if panel not in self._changed:
                     self._changed.append(panel)
@@ -284,7 +289,7 @@ class DemoRuns:
     def _finish(self, record: RunRecord, status: str | None) -> None:
         self._flush(everything=True)
         if pane := self._pane_for(record):
-            pane.flush_charts()
+            pane.post_message(DemoPane.RunEnded())
         if status == "stopped":
             self._set_status(record, "stopped", ST_STOPPED)
         record.running = False
@@ -296,14 +301,12 @@ class DemoRuns:
     # -- console batching ------------------------------------------------------
 
     def _line(self, record: RunRecord, line: str | Note) -> None:
-        record.lines.append(line)
+        record.append(line)
         if (pane := self._pane_for(record)) is None:
             return
-        if isinstance(line, Note):
+        if isinstance(line, Note):  # ours (a heading, a verdict): at once, with what came before it
             self._flush()
-            pane.write(line)
             return
-        self._pending.append(line)
         self._flush_soon()
 
     def _flush_soon(self) -> None:
@@ -312,17 +315,17 @@ class DemoRuns:
 
     def _flush(self, everything: bool = False) -> None:
         self._flush_timer = None
-        lines, self._pending = self._pending, []
         if (screen := self.app.open_lesson_screen()) is None:
             self._changed.clear()
             return
         pane = screen.demo_pane
-        if lines:
-            pane.write("\n".join(lines))
+        # The pane draws whatever lines of its record it has not drawn yet:
+        # the lines themselves are in the record already.
+        pane.post_message(DemoPane.LinesAdded())
         # One chart per drawing, in turn, until the run ends: plotext takes a
         # few ms a panel, and a key pressed meanwhile waits for the whole frame.
         for _ in range(len(self._changed) if everything else min(1, len(self._changed))):
-            pane.chart_changed(self._changed.pop(0))
+            pane.post_message(DemoPane.ChartChanged(self._changed.pop(0)))
         if self._changed:
             self._flush_soon()
 
@@ -333,7 +336,7 @@ class DemoRuns:
         if not lesson.params:
             return
         from lessons.demos.params import defaults
-        from tui.params_dialog import ParamsDialog
+        from tui.dialogs.params import ParamsDialog
 
         self.app.push_screen(ParamsDialog(lesson, self.values_for(lesson), defaults(lesson)),
                              lambda values: self._params_chosen(lesson, values))

@@ -1,7 +1,7 @@
 """The labs in the app: the editor in the lesson, its file, checks, hints, progress.
 
 On a homework page the starting code's place in the lesson holds a LabPanel
-(tui/lab_panel.py) whose editor edits the lab's workspace file
+(tui/widgets/lab_panel.py) whose editor edits the lab's workspace file
 (lessons/labs/workspace.py): edits are written there shortly after the
 learner stops typing, and the file is polled (every POLL seconds, by mtime
 and size) so that a save from another editor replaces the editor's text
@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import SystemCommand
 
-from lessons.course import catalog
-from lessons.labs import workspace as lab_workspace
 from lessons import labs
+from lessons.course import catalog
 from lessons.course.catalog import Lesson
-from tui.demo_pane import Note, RunRecord
+from lessons.labs import workspace as lab_workspace
+from tui.widgets.demo_pane import Note, RunRecord
 from tui.i18n import N_, _, lesson_gettext
-from tui.lab_panel import LabPanel, Said
+from tui.widgets.lab_panel import LabPanel, Said
 from tui.state import LabProgress, lab_progress, set_lab_progress
 
 # The editor (Textual's TextArea), the checks' messages and the dialogs are
@@ -43,8 +43,9 @@ from tui.state import LabProgress, lab_progress, set_lab_progress
 if TYPE_CHECKING:
     from textual.widgets import TextArea
 
-    from tui.app import GradTour
-    from tui.lab_editor import LabEditor
+    from tui.controllers.demo_runs import DemoRuns
+    from tui.controllers.host import Host
+    from tui.widgets.lab_editor import LabEditor
 
 #: Seconds between looks at the lab's file.
 POLL = 0.5
@@ -93,8 +94,9 @@ class FindingNote(Note):
 
 
 class Labs:
-    def __init__(self, app: GradTour) -> None:
+    def __init__(self, app: Host, demos: DemoRuns) -> None:
         self.app = app
+        self.demos = demos
         self.panel: LabPanel | None = None
         self.lab_id: str | None = None
         self.path: Path | None = None
@@ -155,34 +157,15 @@ class Labs:
         if panel.is_mounted:
             panel.redraw()
         self.panel = panel
-        self._place(panel, lesson, tries=20)
-        record = self.app.demos.record(lesson)
+        self._place(panel, lesson)
+        record = self.demos.record(lesson)
         if record.status[0] == "idle":
-            record.status = ("idle", ST_LAB_IDLE, {})
-            self.app.lesson_screen.demo_pane.update_status()
+            self.demos.set_status(record, "idle", ST_LAB_IDLE)
 
-    def _place(self, panel: LabPanel, lesson: Lesson, tries: int) -> None:
-        """Mount the panel right after the lesson's lab block.
-
-        That block may not be mounted yet (the lesson view mounts a long
-        lesson's lower blocks a frame later): then try again after the next
-        refresh. Views of another lesson may still be there: match the block.
-        """
-        if self.panel is not panel or self.lab_id != lesson.id:
-            return  # the learner has moved on (one panel serves every lab)
-        view = self.app.lesson_screen.lesson_view
-        anchor = next((v for v in view.children if getattr(v, "block", None) is lesson.lab_block), None)
-        if anchor is None and tries > 0:
-            self.app.call_after_refresh(self._place, panel, lesson, tries - 1)
-            return
-        if panel.parent is not view:
-            view.mount(panel, after=anchor) if anchor is not None else view.mount(panel)
-            return
-        if anchor is not None and anchor is not panel:
-            view.move_child(panel, after=anchor)
-        elif anchor is None and view.children[-1] is not panel:
-            view.move_child(panel, after=view.children[-1])
-        panel.display = True
+    def _place(self, panel: LabPanel, lesson: Lesson) -> None:
+        """Put the panel right after the lesson's lab block (the view places it)."""
+        self.app.lesson_screen.lesson_view.place_after_block(
+            panel, lesson.lab_block, still_wanted=lambda: self.panel is panel and self.lab_id == lesson.id)
 
     def _load(self, lab: labs.Lab, progress: LabProgress) -> tuple[str, str | None]:
         """The code to edit: the file's, else the saved copy, else the starter; and a write problem."""
@@ -315,7 +298,7 @@ class Labs:
 
         def on_event(record: RunRecord, event: dict) -> dict | None:
             kind = event.get("event")
-            demos = self.app.demos
+            demos = self.demos
             if kind == "start":
                 demos.write(record, Note(MSG_YOUR_CODE, {"file": filename}, "bold"))
                 return None
@@ -337,12 +320,12 @@ class Labs:
                 return {**event, "block": None}  # our location note replaces the demos' "example N"
             return event
 
-        record = await self.app.demos.follow(lesson, lambda worker: worker.run_lab(lesson.id, code, check=check),
+        record = await self.demos.follow(lesson, lambda worker: worker.run_lab(lesson.id, code, check=check),
                                              on_event=on_event)
         self._verdict(lesson.id, record, check, seen)
 
     def _verdict(self, lab_id: str, record: RunRecord, check: bool, seen: dict) -> None:
-        demos = self.app.demos
+        demos = self.demos
         if record.status[0] == "stopped":
             said = Said({"template": MSG_STOPPED, "arguments": {}}, "yellow")
         elif "error" in seen:
@@ -424,15 +407,14 @@ class Labs:
             if yes and self.lab_id == lab_id:
                 self._show_solution()
 
-        from tui.lab_dialogs import ConfirmDialog
+        from tui.dialogs.confirm import ConfirmDialog
 
         self.app.push_screen(ConfirmDialog(_(ASK_SOLUTION_TITLE), _(ASK_SOLUTION)), answered)
 
     def _show_solution(self) -> None:
         self._progress(self.lab_id, solution=True)
-        widget = self.panel.query_one("#lab-solution")
-        self.app.call_after_refresh(self.app.lesson_screen.lesson_view.scroll_to_widget, widget, animate=False,
-                                    top=True)
+        self.app.call_after_refresh(self.app.lesson_screen.lesson_view.scroll_to_widget, self.panel.solution_view,
+                                    animate=False, top=True)
 
     def reset(self) -> None:
         if self.panel is None or self.lab_id is None:
@@ -448,7 +430,7 @@ class Labs:
             self._say(Said({"template": MSG_RESET_DONE, "arguments": {}}, "dim"))
 
         question = _(ASK_RESET).format(file=self.path.name if self.path else "")
-        from tui.lab_dialogs import ConfirmDialog
+        from tui.dialogs.confirm import ConfirmDialog
 
         self.app.push_screen(ConfirmDialog(_(ASK_RESET_TITLE), question), answered)
 
@@ -500,7 +482,7 @@ class LabActions:
         self.labs.reset()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        from tui.lab_editor import LabEditor
+        from tui.widgets.lab_editor import LabEditor
 
         if isinstance(event.text_area, LabEditor):
             self.labs.edited(event.text_area)

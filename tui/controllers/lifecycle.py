@@ -21,7 +21,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tui.app import GradTour
+    from tui.controllers.host import Host
 
 SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
 #: Seconds the orderly exit gets before the process ends itself.
@@ -33,7 +33,7 @@ EXIT_DEADLINE = 5.0
 HANGUP_DEADLINE = 1.0
 
 
-def install_early(app: GradTour) -> None:
+def install_early(app: Host) -> None:
     """The same signals from `app.run()` on, until `install` (at the mount).
 
     Textual switches the terminal to its alternate screen and raw mode before
@@ -55,7 +55,7 @@ def install_early(app: GradTour) -> None:
         signal.signal(signum, early)
 
 
-def install(app: GradTour) -> None:
+def install(app: Host) -> None:
     """Route the ending signals to `app` (the event loop must be running)."""
     if app.is_headless:  # tests drive the app in-process: the signals are pytest's
         return
@@ -65,7 +65,7 @@ def install(app: GradTour) -> None:
             loop.add_signal_handler(signum, _ending, app, signum)
 
 
-def _ending(app: GradTour, signum: int) -> None:
+def _ending(app: Host, signum: int) -> None:
     code = 128 + signum  # what a shell reports for a process ended by the signal
     if getattr(app, "_ending_signal", None) is not None:
         os._exit(code)  # a second signal while exiting: stop waiting

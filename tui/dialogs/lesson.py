@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from lessons.course.catalog import glossary_entries, load_all
 from tui.i18n import N_, _, lesson_gettext
-from tui.widgets import LocalizedFooter
+from tui.widgets.footer import LocalizedFooter
 
 CLOSE = Binding("escape", "dismiss", N_("close"))
 
@@ -91,6 +91,7 @@ HELP_KEYS = (
     ("x", N_("export the demo as a Python script")),
     ("y", N_("copy the demo's code to the clipboard")),
     ("tab", N_("move between the lesson and the demo output")),
+    ("f", N_("a chart alone on the whole screen, with a cursor (its keys in its footer)")),
     ("t", N_("table of contents")),
     ("g", N_("glossary of terms, English ⇄ Chinese")),
     ("ctrl+p", N_("command palette: jump to a lesson by title")),

@@ -16,10 +16,12 @@ the previous run changed. A language switch redraws the captions at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from time import monotonic
 from typing import Any
 
+from rich.cells import cell_len
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
@@ -27,6 +29,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from lessons import charts
+from lessons.charts import titles as chart_titles
 from lessons.charts.data import PanelData
 from tui.i18n import _
 
@@ -88,6 +91,13 @@ class ChartPanel(Widget):
         self._canvas = Text()
         self._last_redraw = float("-inf")
         self._pending: Timer | None = None
+        #: How this view draws the data (the focus view changes them): these
+        #: series left out, the y scale ("log", "linear") instead of the
+        #: spec's; and a hint after the title ("1/2 f"), which also means the
+        #: panel is one of several shown in turn, where rows are short.
+        self.hidden: frozenset[str] = frozenset()
+        self.yscale: str | None = None
+        self.hint = ""
 
     # ------------------------------------------------------------ public API
 
@@ -134,6 +144,11 @@ class ChartPanel(Widget):
             self._ui_gettext = ui_gettext
         self.refresh()
 
+    @property
+    def view_spec(self) -> dict[str, Any]:
+        """The spec as drawn: the lesson's, with the y scale this view chose."""
+        return {**self.spec, "yscale": self.yscale} if self.yscale else self.spec
+
     def readout_text(self) -> str:
         """The readout as one plain line, e.g. for a screen reader or a status bar."""
         caps = charts.captions(self.spec, self._data, 10_000, self._gettext, self._ui_gettext)
@@ -165,12 +180,14 @@ class ChartPanel(Widget):
             width, height,
             id(data), data.version if data is not None else None,
             id(previous), previous.version if previous is not None else None,
+            self.hidden, self.yscale,
         )
         if key != self._canvas_key:
             if charts.is_landscape(self.spec):
                 self._canvas = charts.render_landscape(self.spec, data, width, height, previous=previous)
             else:
-                ansi = charts.render_canvas(self.spec, data, width, height, previous=previous, color=True)
+                ansi = charts.render_canvas(self.view_spec, data, width, height, previous=previous, color=True,
+                                            hidden=self.hidden)
                 self._canvas = Text.from_ansi(ansi, no_wrap=True, overflow="crop", end="")
             self._canvas_key = key
         return self._canvas
@@ -183,6 +200,12 @@ class ChartPanel(Widget):
             self.spec, self._data, width, self._gettext, self._ui_gettext,
             previous=self._previous, color=True,
         )
+        if self.hint:
+            room = width - cell_len(self.hint) - 1
+            title = chart_titles.shorten(self._gettext(str(self.spec.get("title", ""))), room) if room > 0 else ""
+            # One chart of several in a short pane: its rows go to the plot; the
+            # numbers are in the result strip, and under the cursor after `f`.
+            caps = replace(caps, title=((title, "title"), (" " + self.hint, "axis")), readout=())
         plan = charts.arrange(caps, width, height)
         lines = [self._line(line) for line in plan.above]
         if plan.canvas_height:

@@ -5,7 +5,7 @@ of gradtour); without them the editor still works, unhighlighted. Tab
 indents and Enter keeps the indentation (it is code); `escape` leaves the editor, after which the lesson's
 keys work again; `ctrl+r` checks without leaving. While the editor has the
 focus, every printable key is text: the app vetoes its own keys then
-(tui/lab_session.py), arrows included. Long lines wrap rather than hide:
+(tui/controllers/lab_session.py), arrows included. Long lines wrap rather than hide:
 lesson code fits 72 cells, which the editor has at 80 columns; narrower
 terminals wrap it.
 """

@@ -12,9 +12,9 @@ from textual.widgets import Input, Static
 
 from lessons.course.catalog import Lesson
 from lessons.demos.params import ParamError, ParamSpec, format_value, param_specs, parse_value
-from tui.dialogs import CLOSE, Dialog
+from tui.dialogs.lesson import CLOSE, Dialog
 from tui.i18n import N_, _, lesson_gettext
-from tui.widgets import LocalizedFooter
+from tui.widgets.footer import LocalizedFooter
 
 HINT_RANGE = N_("from {min} to {max}")
 HINT_AT_LEAST = N_("at least {min}")

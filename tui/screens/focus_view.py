@@ -1,0 +1,185 @@
+"""The focus view (`f`): one chart alone on the whole screen, with a cursor that reads it.
+
+At 80×24 the demo pane leaves a chart a few rows; here it gets the screen:
+the whole title (wrapped, never cut), the whole legend, as many ticks as the
+rows allow, and a readout line under the chart that quotes every curve's
+recorded value at the cursor ("step 12 · LR=0.1: 0.005215 · …").
+
+Keys: ←/→ (and home/end) move the cursor over the x values the chart has
+recorded; `tab`/`shift+tab` show the lesson's next/previous chart; `y`
+switches the y axis between log and linear; `1` … `9` hide or show that
+series; `escape` returns to the lesson, whose pane then shows the chart
+last looked at.
+
+The screen never reaches into the lesson screen's widgets: it is given the
+run's record (whose data objects the demo keeps filling) and is told by a
+`ChartDataChanged` message (posted by the demo pane,
+tui/widgets/demo_pane.py) when a panel got new points, so it redraws live
+while the demo trains. A `CursorMoved` message bubbles to the app whenever
+the cursor selects another x, for any view that shows a step's state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Static
+
+from lessons import charts
+from lessons.charts.data import PanelData
+from tui.i18n import N_, _, lesson_gettext
+from tui.widgets.demo_pane import ChartDataChanged, RunRecord
+from tui.widgets.focus_chart import FocusChart
+from tui.widgets.footer import LocalizedFooter
+
+__all__ = ["CSS_PATH", "CursorMoved", "FocusScreen"]
+
+CSS_PATH = Path(__file__).with_name("focus_view.tcss")
+
+_HEADER = N_("{lesson} · chart {index} of {total}")
+#: How many series a number key can reach.
+_NUMBER_KEYS = 9
+
+
+class CursorMoved(Message):
+    """The focus view's cursor now selects `x` of `panel` (None: it follows the newest point)."""
+
+    def __init__(self, lesson: str, panel: str, x: float | None) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.panel = panel
+        self.x = x
+
+
+class FocusScreen(Screen[str]):
+    """One chart of `record` on the whole screen; dismissed with the name of the chart last shown."""
+
+    CSS_PATH = CSS_PATH
+
+    BINDINGS = [
+        Binding("left", "cursor(-1)", N_("cursor"), key_display="←→", priority=True),
+        Binding("right", "cursor(1)", N_("cursor"), show=False, priority=True),
+        Binding("home", "cursor_to('home')", N_("first"), show=False),
+        Binding("end", "cursor_to('end')", N_("newest"), show=False),
+        Binding("tab", "cycle(1)", N_("next chart"), priority=True),
+        Binding("shift+tab", "cycle(-1)", N_("previous chart"), show=False, priority=True),
+        Binding("y", "toggle_log", N_("log/linear")),
+        *(Binding(str(n), f"toggle_series({n})", N_("hide/show"), show=n == 1, key_display="1-9")
+          for n in range(1, _NUMBER_KEYS + 1)),
+        Binding("l", "switch_language", N_("lang")),
+        Binding("s", "app.stop_demo", N_("stop")),
+        Binding("escape", "back", N_("back")),
+        Binding("q", "app.quit", N_("quit"), show=False),
+    ]
+
+    def __init__(self, record: RunRecord, panel: str | None = None) -> None:
+        super().__init__()
+        self.record = record
+        self.names = list(record.data.panels) or list(record.lesson.charts)
+        self.index = self.names.index(panel) if panel in self.names else 0
+        gettext = lesson_gettext()
+        self.chart = FocusChart(self._spec(), gettext=gettext, id="focus-chart")
+        # Kept, not queried: the header may be set while Textual still mounts it.
+        self._header = Static(id="focus-header")
+
+    @property
+    def panel(self) -> str:
+        return self.names[self.index]
+
+    def _spec(self) -> dict[str, Any]:
+        return dict(self.record.lesson.charts.get(self.panel) or {})
+
+    def _panel_data(self) -> tuple[PanelData | None, PanelData | None]:
+        record = self.record
+        previous = record.previous.panels.get(self.panel) if record.previous is not None else None
+        return record.data.panels.get(self.panel), previous
+
+    def compose(self) -> ComposeResult:
+        yield self._header
+        yield self.chart
+        yield LocalizedFooter()
+
+    def on_mount(self) -> None:
+        self.chart.set_data(*self._panel_data())
+        self._update_header()
+
+    def _update_header(self) -> None:
+        lesson = self.record.lesson
+        self._header.update(Text(_(_HEADER).format(
+            lesson=f"{lesson.id} {lesson_gettext()(lesson.title)}", index=self.index + 1, total=len(self.names))))
+
+    # -- messages ---------------------------------------------------------------
+
+    def on_chart_data_changed(self, message: ChartDataChanged) -> None:
+        if message.record is not self.record:
+            return
+        if message.panel is None:
+            # A new run: the previous run's snapshot is a new object.
+            self.chart.set_data(*self._panel_data())
+        elif message.panel == self.panel:
+            self.chart.refresh_data()
+            self.chart.flush()
+
+    # -- actions ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "cycle":
+            return len(self.names) > 1
+        if action == "toggle_series":
+            return int(parameters[0]) <= len(charts.legend_keys(self.chart.spec, self.chart.data))
+        return True
+
+    def _cursor_moved(self) -> None:
+        self.post_message(CursorMoved(self.record.lesson.id, self.panel, self.chart.chosen))
+
+    def action_cursor(self, step: int) -> None:
+        self.chart.move(step)
+        self._cursor_moved()
+
+    def action_cursor_to(self, where: str) -> None:
+        self.chart.move(to=where)
+        self._cursor_moved()
+
+    def action_cycle(self, step: int) -> None:
+        self.index = (self.index + step) % len(self.names)
+        chart = self.chart
+        chart.spec = self._spec()
+        chart.chosen = None
+        chart.hidden = frozenset()
+        chart.yscale = None
+        chart.set_data(*self._panel_data())
+        self._update_header()
+        self.refresh_bindings()
+        self._cursor_moved()
+
+    def action_toggle_log(self) -> None:
+        chart = self.chart
+        log = str(chart.view_spec.get("yscale", "linear")).lower() == "log"
+        chart.yscale = "linear" if log else "log"
+        chart.refresh()
+
+    def action_toggle_series(self, number: int) -> None:
+        keys = charts.legend_keys(self.chart.spec, self.chart.data)
+        if not 1 <= number <= len(keys):
+            return
+        key = keys[number - 1][0]
+        self.chart.hidden = self.chart.hidden ^ {key}
+        self.chart.refresh()
+
+    def action_switch_language(self) -> None:
+        self.app.switch_language()
+        self.relocalize()
+
+    def relocalize(self) -> None:
+        self.chart.set_gettext(lesson_gettext(), _)
+        self._update_header()
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        self.dismiss(self.panel)

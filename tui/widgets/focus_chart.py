@@ -1,0 +1,129 @@
+"""The focus view's chart (tui/screens/focus_view.py): a chart panel laid out
+for the whole screen, with a cursor that reads every curve's value.
+
+The cursor is a column drawn over the cached canvas, so a step costs no
+plotext render; the readout line under the chart quotes the recorded value
+of every curve at the cursor ("step 12 · LR=0.1: 0.005215 · …").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
+
+from lessons import charts
+from lessons.charts import cursor as chart_cursor
+from tui.i18n import N_
+from tui.widgets.chart import ChartPanel
+
+#: After the readout while the cursor follows the newest point; its own
+#: leading space, as Chinese puts none before its full-width parenthesis.
+_FOLLOWING = N_(" (newest)")
+_CURSOR_STYLE = Style(color=Color.from_ansi(charts.CURSOR_COLOR))
+
+
+class FocusChart(ChartPanel):
+    """A `ChartPanel` laid out for the whole screen, with the cursor's readout line.
+
+    `chosen` is the x the learner moved the cursor to, or None to follow the
+    newest point (what a chart that is still training wants); the canvas
+    marks the x the readout quotes either way.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chosen: float | None = None
+        self._positions_key: tuple | None = None
+        self._positions: list[float] = []
+
+    def positions(self) -> list[float]:
+        data = self.data
+        key = (id(data), data.version if data is not None else None, self.hidden)
+        if key != self._positions_key:
+            self._positions = chart_cursor.positions(data, self.hidden)
+            self._positions_key = key
+        return self._positions
+
+    def reading_x(self) -> float | None:
+        """The x the readout quotes: the chosen one (as near as recorded), else the newest."""
+        xs = self.positions()
+        index = chart_cursor.nearest(xs, self.chosen)
+        return None if index is None else xs[index]
+
+    def move(self, step: int | None = None, *, to: str | None = None) -> float | None:
+        """Move the cursor `step` positions, or `to` "home"/"end"; return the x now chosen."""
+        xs = self.positions()
+        if not xs:
+            return None
+        if to == "home":
+            self.chosen = xs[0]
+        elif to == "end":
+            self.chosen = None
+        else:
+            index = chart_cursor.nearest(xs, self.chosen)
+            index = max(0, min(len(xs) - 1, index + (step or 0)))
+            # Following the newest point, → keeps following it (`end` returns to it).
+            self.chosen = None if index == len(xs) - 1 and self.chosen is None else xs[index]
+        self.refresh()
+        return self.chosen
+
+    def readout_line(self, width: int = 10_000) -> tuple[charts.Line, ...]:
+        data = self.data
+        x = self.reading_x()
+        if data is None or x is None:
+            return (((self._ui_gettext(charts.NO_DATA), "readout"),),)
+        read = chart_cursor.reading(self.view_spec, data, x, self._gettext, self.hidden)
+        lines = chart_cursor.readout_lines(self.view_spec, read, width, self._gettext, self._ui_gettext)
+        if self.chosen is None and lines:
+            last = lines[-1] + ((self._ui_gettext(_FOLLOWING), "axis"),)
+            lines = (*lines[:-1], charts.crop(last, width))
+        return lines
+
+    def readout_text(self) -> str:
+        return " ".join(charts.plain(line) for line in self.readout_line())
+
+    def _with_cursor(self, canvas: Text, width: int, height: int) -> Text:
+        """The cached canvas with the cursor's column drawn in its empty cells.
+
+        Drawn over the canvas, not by plotext: a cursor step then costs no
+        re-render (bench/RESULTS.md). Where a curve passes, the curve stays.
+        """
+        x = self.reading_x()
+        column = None if x is None else charts.cursor_column(
+            self.view_spec, self.data, x, width, height, previous=self.previous, hidden=self.hidden)
+        if column is None:
+            return canvas
+        rows = canvas.split("\n", allow_blank=True)
+        # Inside the frame: below its top line, above its bottom line and the x tick labels.
+        for index in range(1, len(rows) - 2):
+            line = rows[index]
+            if line.plain[column:column + 1] == " ":
+                rows[index] = Text.assemble(line[:column], (charts.CURSOR_GLYPH, _CURSOR_STYLE), line[column + 1:])
+        return Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
+
+    def render(self) -> Text:
+        width, height = self.content_size
+        if width <= 0 or height <= 0:
+            return Text()
+        caps = charts.captions(
+            self.view_spec, self.data, width, self._gettext, self._ui_gettext,
+            previous=self.previous, color=True, hidden=self.hidden, numbered=True,
+        )
+        readout = self.readout_line(width)
+        title = caps.title_lines
+        legend = caps.legend
+        # The canvas first; then, as rows run out, the title shrinks to one
+        # line and the legend to its keys line.
+        if height - len(title) - len(legend) - len(readout) < charts.MIN_CANVAS_HEIGHT:
+            title = (caps.title,) if charts.plain(caps.title) else ()
+        if height - len(title) - len(legend) - len(readout) < charts.MIN_CANVAS_HEIGHT:
+            legend = (caps.keys or caps.legend[0],) if legend else ()
+        canvas_height = max(0, height - len(title) - len(legend) - len(readout))
+        lines = [self._line(line) for line in title]
+        if canvas_height >= charts.MIN_HEIGHT:
+            lines.append(self._with_cursor(self._canvas_text(width, canvas_height), width, canvas_height))
+        lines.extend(self._line(line) for line in (*legend, *readout))
+        return Text("\n", no_wrap=True, overflow="crop").join(lines[:height])
