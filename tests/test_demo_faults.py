@@ -40,7 +40,8 @@ def lesson_with(old: str, new: str) -> str:
 
 START = "w = torch.tensor(start_w, requires_grad=True)\n"
 #: Block 1, line 2: a demo that raises.
-RAISES = lesson_with("import torch\n", "import torch\nraise RuntimeError('boom in the demo')\n")
+RAISES = lesson_with("import torch\n\n# A simple loss landscape",
+                     "import torch\nraise RuntimeError('boom in the demo')\n\n# A simple loss landscape")
 #: w is NaN from the start: every loss, w and gradient is NaN.
 NAN_FIRST = lesson_with(START, "w = torch.tensor(float('nan'), requires_grad=True)\n")
 #: Never ends; says so first.

@@ -20,12 +20,12 @@ import pytest
 from babel.messages.pofile import read_po
 
 from lessons.course import catalog
-from tui.render import SharedParserMarkdown
+from tui.widgets.render import SharedParserMarkdown
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS_PO = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "lessons.po"
 
-#: Block kinds drawn by tui.render.block_renderable through markdown-it
+#: Block kinds drawn by tui.widgets.render.block_renderable through markdown-it
 #: (a table cell by cell); every other kind is drawn as plain text or code.
 MARKDOWN_KINDS = {"paragraph", "list", "note", "hint", "table"}
 PLAIN_KINDS = {"heading", "sketch"}

@@ -123,9 +123,7 @@ class Labs:
         """
         if self._built is not None or (screen := self.app.open_lesson_screen()) is None:
             return
-        panel = self._the_panel()
-        panel.display = False
-        screen.lesson_view.mount(panel)
+        screen.lesson_view.keep_hidden(self._the_panel())
 
     def _the_panel(self) -> LabPanel:
         """The one panel every lab shows, built when first needed."""

@@ -297,6 +297,13 @@ class LessonView(VerticalScroll, can_focus=True):
             raise SkipAction()
         self.scroll_page_down(animate=False)
 
+    def keep_hidden(self, widget: Widget) -> None:
+        """Hold `widget` here, hidden, until a page shows it (place_after_block):
+        built ahead, its mount costs no later key a frame."""
+        widget.display = False
+        if widget.parent is not self:
+            self.mount(widget)
+
     def place_after_block(self, widget: Widget, block: Block, still_wanted: Callable[[], bool],
                           tries: int = 20) -> None:
         """Show `widget` (mounted here, or moved) right after `block`'s view.
