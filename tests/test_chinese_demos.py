@@ -197,3 +197,12 @@ def test_a_chinese_run_keeps_the_same_result_lines_in_sight(lesson_id):
         record.lang = lang
         picked[lang] = [i for i, line in enumerate(run(lesson_id, lang)[0]) if record.note_result(line)]
     assert picked["en"] and picked["zh"] == picked["en"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lesson_id", WITH_DEMOS)
+def test_a_run_never_prints_none_for_a_value_that_never_came(lesson_id, lang):
+    """8.4's Rosenbrock race said "from step None" (zh "从第 None 步起") for an
+    optimizer that never got within 0.1: what never happened is said in words."""
+    lines, _ = run(lesson_id, lang)
+    assert not [line for line in lines if re.search(r"\bNone\b", line)]
