@@ -333,8 +333,10 @@ async def test_the_panel_is_built_hidden_soon_after_launch_and_serves_the_first_
     workspace(monkeypatch, tmp_path)
     app = make_app(lesson="8.summary")
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(PREBUILD_DELAY + 0.3)
+        await pilot.pause(PREBUILD_DELAY)
         view = app.lesson_screen.lesson_view
+        # Built in the idle time after the delay: under load, some time later.
+        await wait_until(pilot, lambda: len(view.query(LabPanel)) == 1, timeout=30)
         built = list(view.query(LabPanel))
         assert len(built) == 1 and not built[0].display and app.labs.panel is None
         assert "Lab " not in visible_text(app) and "Press c to check" not in visible_text(app)
