@@ -337,3 +337,21 @@ def test_the_default_session_cap_follows_free_memory(tmp_path):
     meminfo.write_text("MemAvailable: 102400 kB\n")
     assert default_max_sessions(str(meminfo)) == 1, "at least one"
     assert default_max_sessions(str(tmp_path / "absent")) >= 1
+
+
+def test_a_wildcard_address_prints_links_a_browser_can_open():
+    """`--host 0.0.0.0` printed http://0.0.0.0:…, which is no address to open:
+    the machine's name (for other computers) and 127.0.0.1 (for this one)."""
+    import socket
+
+    from tui.serve import links
+    from tui.web import auth
+
+    for wildcard in ("0.0.0.0", "::", "[::]"):
+        shown = links(wildcard, 8931, "t" * 22)
+        assert shown == [f"http://{socket.gethostname()}:8931/?token={'t' * 22}",
+                         f"http://127.0.0.1:8931/?token={'t' * 22}"]
+        names = auth.host_names(wildcard.strip("[]"))
+        assert socket.gethostname().lower() in names and "127.0.0.1" in names
+    assert links("::1", 80, "x") == ["http://[::1]:80/?token=x"]
+    assert links("127.0.0.1", 80, "x") == ["http://127.0.0.1:80/?token=x"]

@@ -10,11 +10,12 @@ token, and the failures it reports.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from typing import TextIO
 
 from tui.i18n import N_, _
-from tui.web.auth import TOKEN_ENV, is_loopback, new_token, token_problem
+from tui.web.auth import TOKEN_ENV, WILDCARDS, is_loopback, new_token, token_problem
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -71,6 +72,19 @@ def choose_token(given: str | None, environ=os.environ) -> tuple[str | None, str
     return token, None
 
 
+def links(host: str, port: int, token: str) -> list[str]:
+    """The addresses to print for a server bound to `host`.
+
+    A browser cannot open the wildcard address itself (0.0.0.0, ::): such a
+    server is reached by this machine's name from other computers, and by
+    127.0.0.1 from this one; both names pass the server's Host check
+    (auth.host_names).
+    """
+    bare = host.lower().strip("[]")
+    names = [socket.gethostname(), "127.0.0.1"] if bare in WILDCARDS else [host]
+    return [f"http://{f'[{name}]' if ':' in name else name}:{port}/?token={token}" for name in names]
+
+
 def serve(host: str, port: int, *, lang: str | None, page_lang: str, device: str, token: str | None = None,
           max_sessions: int | None = None, idle_minutes: float = DEFAULT_IDLE_MINUTES,
           out: TextIO = sys.stderr) -> int:
@@ -87,9 +101,7 @@ def serve(host: str, port: int, *, lang: str | None, page_lang: str, device: str
         print(_(MSG_NEEDS_SERVE).format(reason=exc), file=out)
         return EXIT_FAILURE
     sessions = max_sessions or default_max_sessions()
-    shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{port}/?token={token}"
-    lines = [_(MSG_SERVING), f"  {url}", "", _(MSG_TOKEN)]
+    lines = [_(MSG_SERVING), *(f"  {url}" for url in links(host, port, token)), "", _(MSG_TOKEN)]
     if not is_loopback(host):
         lines.append(_(MSG_NOT_LOOPBACK).format(host=host))
     limits = _(MSG_LIMITS).format(sessions=sessions, minutes=f"{idle_minutes:g}") if idle_minutes \
