@@ -374,3 +374,28 @@ async def test_moving_between_labs_keeps_the_compiled_highlighting(monkeypatch, 
         code = editor.text
         row = next(i for i, line in enumerate(code.split("\n")) if line.startswith(("def ", "import ")))
         assert editor._highlights[row], "the lab's code is not highlighted"  # noqa: SLF001
+
+
+async def test_a_panel_drawn_while_its_children_are_gone_does_not_raise():
+    """A panel prebuilt in idle time was drawn while the app closed: its
+    `query_one("#lab-status")` found nothing and raised NoMatches (seen in a
+    test of English screens under load). The panel keeps its children."""
+    from textual.app import App
+
+    from tui.widgets.lab_panel import LabPanel
+
+    lab = labs.get("8.hw1")
+
+    class Host(App):
+        def compose(self):
+            self.panel = LabPanel()
+            self.panel.load("8.hw1", lab.starter(str), "hw1.py", (), None)
+            yield self.panel
+
+    app = Host()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        panel = app.panel
+        await panel.remove_children()
+        panel.show_progress(passed=True, hints=0, solution=False)
+        panel.redraw()

@@ -58,8 +58,13 @@ class LabPanel(Vertical):
         super().__init__(classes="lab-panel")
         from tui.widgets.lab_editor import LabEditor
 
-        # Kept, not queried: its text is still wanted while the app unmounts.
+        # Kept, not queried: the editor's text is still wanted while the app
+        # unmounts, and a panel prebuilt in idle time may be drawn while the
+        # app closes, when a query for a child finds nothing (NoMatches).
+        self._status = Static(id="lab-status", classes="lab-status")
+        self._said = Static(id="lab-said", classes="lab-said")
         self._editor = LabEditor("", id="lab-editor")
+        self._hints = Static(id="lab-hints", classes="lab-hints")
         self._solution = Static(id="lab-solution", classes="lab-solution")
         self._take("", "", (), None)
 
@@ -86,10 +91,10 @@ class LabPanel(Vertical):
         self.write_problem: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="lab-status", classes="lab-status")
-        yield Static(id="lab-said", classes="lab-said")
+        yield self._status
+        yield self._said
         yield self._editor
-        yield Static(id="lab-hints", classes="lab-hints")
+        yield self._hints
         yield self._solution
 
     def on_mount(self) -> None:
@@ -136,10 +141,10 @@ class LabPanel(Vertical):
 
         if not highlighting_available():
             status.append("\n" + _(ST_PLAIN), style="dim")
-        self.query_one("#lab-status", Static).update(status)
+        self._status.update(status)
 
     def _draw_said(self) -> None:
-        widget = self.query_one("#lab-said", Static)
+        widget = self._said
         said = self.said
         widget.display = said is not None
         if said is None:
@@ -152,7 +157,7 @@ class LabPanel(Vertical):
         widget.update(text)
 
     def _draw_hints(self) -> None:
-        widget = self.query_one("#lab-hints", Static)
+        widget = self._hints
         widget.display = self.hints_shown > 0
         if not self.hints_shown:
             return
