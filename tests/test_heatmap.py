@@ -74,6 +74,24 @@ def test_a_grid_becomes_one_heatmap_event_with_diverged_and_unreached_cells_as_w
     assert event["z"] == [[1.0, "nan", 3.5], ["inf", "nan", 12345700.0]]
 
 
+def test_the_runs_own_setting_is_sent_as_the_mark_of_a_map_that_names_its_parameters():
+    params = {name: NUMERIC[name] for name in ("lr", "momentum")}
+    demo = lesson("lr = 0.1\nmomentum = 0.5\nchart.heatmap([[1, 2]], [0.1, 0.2], [0.5], panel='map')",
+                  params=params, charts=MAP)
+    from lessons.demos import runner
+
+    events: list[dict] = []
+    runner.run_lesson(demo, {"lr": 0.2}, "cpu", events.append)
+    (event,) = [e for e in events if e["event"] == "heatmap"]
+    assert event["mark"] == [0.2, 0.5]
+    data = ChartData(MAP)
+    data.apply(event)
+    assert data.panels["map"].heatmap.mark == (0.2, 0.5)
+    # Without both parameters named there is no setting to mark.
+    _, events = run(lesson("chart.heatmap([[1, 2]], [0.1, 0.2], [0.5], panel='map')", charts=BARE))
+    assert "mark" not in [e for e in events if e["event"] == "heatmap"][0]
+
+
 def test_a_strip_sent_at_every_step_is_throttled_to_the_newest_grid():
     demo = lesson(
         """
