@@ -347,3 +347,22 @@ def test_gradtour_run_prints_the_map_with_its_key():
     assert any("×" in line and "·" in line for line in lines)
     assert "1: ≤1  2: 2" in text and "× diverged" in text and "x: lr" in text
     assert all(cell_len(line) <= 60 for line in lines)
+
+
+def test_a_cursor_step_redraws_only_the_cursors_rows_and_leaves_no_trace_behind():
+    """The drawing without the cursor is kept per grid and size (bench: 20 ms a frame at 160×48
+    before, under 1 ms after); a cursor drawn into it must not stay there."""
+    panel = panel_of([[1, 2, 3], [4, 5, 6]], x=[0.1, 0.2, 0.3], y=[0.5, 0.9])
+
+    def reversed_rows(text):
+        return [i for i, line in enumerate(text.split("\n"))
+                if any(getattr(span.style, "reverse", False) for span in line.spans)]
+
+    first = charts.render_heatmap(SPEC, panel, 40, 7, cursor=(0, 0))
+    second = charts.render_heatmap(SPEC, panel, 40, 7, cursor=(2, 1))
+    assert reversed_rows(first) and reversed_rows(second) and set(reversed_rows(first)).isdisjoint(reversed_rows(second))
+    assert not reversed_rows(charts.render_heatmap(SPEC, panel, 40, 7))
+    assert charts.render_heatmap(SPEC, panel, 40, 7, cursor=(0, 0)).plain == first.plain
+    # A new grid (a strip that grew) is drawn anew, not from the old one's drawing.
+    grown = panel_of([[1, 2, 3, 9], [4, 5, 6, 9]], x=[0.1, 0.2, 0.3, 0.4], y=[0.5, 0.9])
+    assert charts.render_heatmap(SPEC, grown, 40, 7).plain != charts.render_heatmap(SPEC, panel, 40, 7).plain

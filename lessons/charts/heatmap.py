@@ -360,15 +360,29 @@ def grid_of(panel: PanelData | None, previous: PanelData | None = None) -> Heatm
     return None
 
 
-def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, color: bool,
-          cursor: tuple[int, int] | None, previous: PanelData | None = None
-          ) -> tuple[_Frame, list[list[_Cell]]] | None:
-    heatmap = grid_of(panel, previous)
-    if heatmap is None or width < MIN_WIDTH or height < MIN_HEIGHT:
-        return None
+class _Base:
+    """A grid drawn without the cursor, for one size: while the learner moves the
+    cursor (or a strip grows) only the rows the cursor covers are drawn again."""
+
+    def __init__(self, heatmap: Heatmap, frame: _Frame, grid: list[list[_Cell]]) -> None:
+        self.heatmap, self.frame, self.grid = heatmap, frame, grid
+        #: each row's rich Text, built the first time the TUI asks for it
+        self.texts: list[Text | None] = [None] * len(grid)
+
+
+_base_cache: dict[tuple, _Base] = {}
+
+
+def _base(heatmap: Heatmap, log: bool, width: int, height: int, color: bool) -> _Base:
+    key = (id(heatmap), log, width, height, color)
+    hit = _base_cache.get(key)
+    if hit is not None and hit.heatmap is heatmap:
+        return hit
     frame = _Frame(heatmap, width, height)
     cols, rows = frame.cols_place, frame.rows_place
-    scale = levels(heatmap, is_log(spec))
+    scale = levels(heatmap, log)
+    # Each grid cell's look, shown (its glyph) and as the rest of its block.
+    looks = [[(_cell(v, scale, True, color), _cell(v, scale, False, color)) for v in row] for row in heatmap.z]
     # A glyph in every terminal cell of a block when plain (nothing else tells
     # a block from its neighbours); in colour, one at its centre on its colour.
     centre_cols = {cols.centre(i) for i in range(cols.n)} if color else None
@@ -378,23 +392,37 @@ def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, h
         r = line - frame.top
         out: list[_Cell] = [_BLANK] * (width - frame.label_width - 1)
         if 0 <= r < rows.used:
-            row = heatmap.z[rows.n - 1 - rows.index[r]]
+            row = looks[rows.n - 1 - rows.index[r]]
             show_row = centre_rows is None or r in centre_rows
             for c in range(cols.used):
-                value = row[cols.index[c]]
-                show = show_row and (centre_cols is None or c in centre_cols)
-                out[c] = _cell(value, scale, show, color)
+                shown, hidden = row[cols.index[c]]
+                out[c] = shown if show_row and (centre_cols is None or c in centre_cols) else hidden
         grid.append(out)
     mark = cell_of(heatmap, *heatmap.mark) if heatmap.mark is not None else None
     if mark is not None:
         c, r = cols.centre(mark[0]), rows.centre(rows.n - 1 - mark[1])
         text, fg, bg, _bold, reverse = grid[frame.top + r][c]
         grid[frame.top + r][c] = (MARK_GLYPH, fg if bg is not None else None, bg, True, reverse)
+    if len(_base_cache) > 8:
+        _base_cache.clear()
+    _base_cache[key] = base = _Base(heatmap, frame, grid)
+    return base
+
+
+def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, color: bool,
+          cursor: tuple[int, int] | None, previous: PanelData | None = None
+          ) -> tuple[_Base, list[list[_Cell]]] | None:
+    """The base drawing and the rows to show: the base's own, but for the rows the cursor covers."""
+    heatmap = grid_of(panel, previous)
+    if heatmap is None or width < MIN_WIDTH or height < MIN_HEIGHT:
+        return None
+    base = _base(heatmap, is_log(spec), width, height, color)
+    frame, grid = base.frame, list(base.grid)
+    cols, rows = frame.cols_place, frame.rows_place
     if cursor is not None and 0 <= cursor[0] < cols.n and 0 <= cursor[1] < rows.n:
         span_c = cols.span(cursor[0])
-        span_r = rows.span(rows.n - 1 - cursor[1])
-        for r in span_r:
-            line = grid[frame.top + r]
+        for r in rows.span(rows.n - 1 - cursor[1]):
+            line = grid[frame.top + r] = list(grid[frame.top + r])
             for c in span_c:
                 text, fg, bg, bold, _reverse = line[c]
                 line[c] = (text, fg, bg, bold, True)
@@ -402,7 +430,7 @@ def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, h
                 for c, bracket in ((span_c[0], "["), (span_c[-1], "]")):
                     text, fg, bg, bold, reverse = line[c]
                     line[c] = (bracket, fg, bg, True, reverse)
-    return frame, grid
+    return base, grid
 
 
 def _cell(value: float, scale: Levels, show: bool, color: bool) -> _Cell:
@@ -447,7 +475,7 @@ def render_canvas(spec: Mapping[str, Any] | None, panel: PanelData | None, width
     drawn = _draw(spec, panel, width, height, color, cursor, previous)
     if drawn is None:
         return _blank(width, height)
-    frame, grid = drawn
+    frame, grid = drawn[0].frame, drawn[1]
     lines = []
     for r, cells in enumerate(grid):
         if color:
@@ -481,22 +509,34 @@ def render_text(spec: Mapping[str, Any] | None, panel: PanelData | None, width: 
     if drawn is None:
         text.append(_blank(width, height))
         return text
-    frame, grid = drawn
+    base, grid = drawn
     for r, cells in enumerate(grid):
-        text.append(frame.y_label(r) + "│")
-        run: list[str] = []
-        style = None
-        for glyph, *look in cells:
-            now = tuple(look)
-            if now != style and run:
-                text.append("".join(run), _rich_style(*style))
-                run = []
-            style = now
-            run.append(glyph)
-        if run:
-            text.append("".join(run), _rich_style(*style))
+        if cells is base.grid[r]:
+            line = base.texts[r]
+            if line is None:
+                line = base.texts[r] = _row_text(base.frame.y_label(r), cells)
+        else:
+            line = _row_text(base.frame.y_label(r), cells)
+        text.append_text(line)
         text.append("\n")
-    text.append(frame.x_axis())
+    text.append(base.frame.x_axis())
+    return text
+
+
+def _row_text(label: str, cells: list[_Cell]) -> Text:
+    """One canvas line: its y label, the frame, the cells in runs of one style."""
+    text = Text(label + "│", no_wrap=True, overflow="crop", end="")
+    run: list[str] = []
+    style = None
+    for glyph, *look in cells:
+        now = tuple(look)
+        if now != style and run:
+            text.append("".join(run), _rich_style(*style))
+            run = []
+        style = now
+        run.append(glyph)
+    if run:
+        text.append("".join(run), _rich_style(*style))
     return text
 
 
