@@ -190,3 +190,30 @@ def test_snapshot_heat_map_in_the_focus_view_with_the_cell_cursor(snap_compare, 
 
     app = make_app(lesson="8.4", lang=lang)
     assert snap_compare(app, terminal_size=size, run_before=run_then_focus)
+
+
+async def test_random_keys_and_a_grid_that_changes_size_under_the_cursor(map_lesson, monkeypatch):
+    """A strip grows and a rerun may send a smaller grid: the cursor stays inside whatever is shown."""
+    import random
+
+    rng = random.Random(16)
+    keys = ["left", "right", "up", "down", "home", "end", "tab", "y", "l", "s", "enter", "1", "pageup"]
+    app = make_app(lesson="8.4")
+    monkeypatch.setattr(app.demos, "run", lambda lesson_id: None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_focus(pilot)
+        await pilot.press("end", *["up"] * 40)
+        assert screen.chart.reading_cell() == (len(LRS) - 1, len(MOMENTA) - 1)
+        small = {"event": "heatmap", "panel": "map", "x": [0.1, 0.2, 0.3], "y": [0.5, 0.9], "z": [[1, 2, 3], [4, 5, 6]]}
+        feed(app, [small], done=False)
+        await pilot.pause(0.2)
+        assert screen.chart.reading_cell() == (2, 1)
+        assert screen.chart.readout_text() == "learning rate 0.3 · Momentum coefficient 0.9 · step: 6"
+        for _ in range(3):
+            if not isinstance(app.screen, FocusScreen):  # enter went back to the lesson
+                await pilot.press("f")
+                await pilot.pause()
+            await pilot.press(*(rng.choice(keys) for _ in range(40)))
+            await pilot.pause()
+            if isinstance(app.screen, FocusScreen):
+                app.screen.chart.render()
