@@ -14,6 +14,7 @@ import math
 import pytest
 
 from lessons.course import catalog
+from tests.helpers import wait_until
 from tests.test_app import make_app, visible_text
 from tests.test_focus_view import feed
 from tui.screens.focus_view import FocusScreen
@@ -122,27 +123,36 @@ async def test_arrows_move_a_cell_cursor_that_the_readout_names(map_lesson, lang
         assert not isinstance(app.screen, FocusScreen)
 
 
-async def test_enter_sets_the_cells_values_returns_to_the_lesson_and_reruns(map_lesson, monkeypatch):
+async def test_enter_sets_the_cells_values_returns_to_the_lesson_and_reruns(map_lesson):
     app = make_app(lesson="8.4")
-    runs = []
+    commands = []
+
+    async def worker_run(lesson_id, values=None, device="auto", *, source=None, lang="en"):
+        # The worker's side, as it answers a run: the map again, marked where the values say.
+        commands.append((lesson_id, dict(values or {})))
+        yield {"event": "start", "block": 0, "total": 1, "device": "cpu"}
+        yield map_event(mark=(values["valley_lr"], values["valley_momentum"]))
+        yield {"event": "done", "status": "ok", "seconds": 0.1}
+
     async with app.run_test(size=(80, 24)) as pilot:
-        monkeypatch.setattr(app.demos, "run", runs.append)
+        app.demos.worker.run = worker_run
         screen = await open_focus(pilot)
         await pilot.press("left", "up")
         await pilot.pause()
         cell = screen.chart.reading_cell()
         assert cell == (LRS.index(0.32), MOMENTA.index(0.528))
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.demos.records["8.4"].status[0] == "done" and commands)
         assert not isinstance(app.screen, FocusScreen)
-        assert runs == ["8.4"]
-        values = app.demos.values["8.4"]
-        assert values["valley_lr"] == 0.32 and values["valley_momentum"] == 0.528
-        # The other parameters keep what they were; the code shown has the new values.
+        # The worker was asked to run 8.4 with the cell's setting; the rest kept what it was.
+        (lesson_id, values), = commands
+        assert lesson_id == "8.4" and values["valley_lr"] == 0.32 and values["valley_momentum"] == 0.528
         assert values["lr"] == app.demos.values_for(map_lesson)["lr"]
+        # The code on screen shows the new values, and the pane the rerun's map, marked at the cell.
         shown = app.lesson_screen.lesson_view.code_values
         assert shown["valley_lr"] == 0.32 and shown["valley_momentum"] == 0.528
         assert app.lesson_screen.demo_pane.current == "map"
+        assert app.demos.records["8.4"].data.panels["map"].heatmap.mark == (0.32, 0.528)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
