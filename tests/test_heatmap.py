@@ -366,3 +366,16 @@ def test_a_cursor_step_redraws_only_the_cursors_rows_and_leaves_no_trace_behind(
     # A new grid (a strip that grew) is drawn anew, not from the old one's drawing.
     grown = panel_of([[1, 2, 3, 9], [4, 5, 6, 9]], x=[0.1, 0.2, 0.3, 0.4], y=[0.5, 0.9])
     assert charts.render_heatmap(SPEC, grown, 40, 7).plain != charts.render_heatmap(SPEC, panel, 40, 7).plain
+
+
+@pytest.mark.parametrize("zscale", ["linear", "log"])
+def test_extreme_numbers_still_draw_a_map_and_a_key(zscale):
+    spec = {**SPEC, "zscale": zscale}
+    panel = panel_of([[1e308, -1e308, 5e-324, 0], [1e-300, 1e300, 2, -0.0]], x=[-1e300, 0, 1e-300, 1e300],
+                     y=[1e-320, 1e-300])
+    rows, _ = plain_rows(panel, 40, 6, spec)
+    drawn = [row.strip() for row in rows if row.strip()]
+    assert len(drawn) >= 2 and all(set(row) <= set(heatmap.LEVEL_GLYPHS) for row in drawn), rows
+    scale = heatmap.levels(panel.heatmap, log=zscale == "log")
+    assert 2 <= scale.count <= 9 and all(math.isfinite(edge) for edge in scale.edges)
+    assert "inf" not in " ".join(scale.labels)

@@ -45,7 +45,7 @@ from rich.style import Style
 from rich.text import Text
 
 from lessons.charts import titles as chart_titles
-from lessons.charts.axes import Axis, format_number, round_ticks
+from lessons.charts.axes import Axis, clamp, format_number, round_ticks
 from lessons.charts.captions import Captions, Gettext, Span, crop, identity, pack
 from lessons.charts.data import Heatmap, PanelData
 from lessons.course.i18n import N_
@@ -176,7 +176,8 @@ def _log_edges(lo: float, hi: float) -> list[float]:
 
 def levels(heatmap: Heatmap | None, log: bool = False) -> Levels:
     """The levels of a grid's finite numbers; no levels when it has none."""
-    values = heatmap.finite() if heatmap is not None else []
+    # Clamped like a curve's values (axes.clamp), so that no span overflows to inf.
+    values = [clamp(v) for v in heatmap.finite()] if heatmap is not None else []
     if not values:
         return Levels((), ())
     lo, hi = min(values), max(values)
