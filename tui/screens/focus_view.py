@@ -6,12 +6,12 @@ rows allow, and a readout line under the chart that quotes every curve's
 recorded value at the cursor ("step 12 · LR=0.1: 0.005215 · …").
 
 Keys: ←/→ (and home/end) move the cursor over the x values the chart has
-recorded (on a heat map ←/→/↑/↓ move a cell cursor, and `enter` sets the
-parameters the map's x and y name to the cell's values, returns to the lesson
-and reruns the demo: `CellChosen`, to the app); `tab`/`shift+tab` show the lesson's next/previous chart; `y`
+recorded; `tab`/`shift+tab` show the lesson's next/previous chart; `y`
 switches the y axis between log and linear; `1` … `9` hide or show that
 series; `escape` returns to the lesson, whose pane then shows the chart
-last looked at.
+last looked at. On a heat map ←/→/↑/↓ move a cell cursor instead, and
+`enter` sets the parameters the map's x and y stand for to the cell's
+values, returns to the lesson and reruns the demo (`CellChosen`, to the app).
 
 The screen never reaches into the lesson screen's widgets: it is given the
 run's record (whose data objects the demo keeps filling) and is told by a
@@ -142,6 +142,8 @@ class FocusScreen(Screen[str]):
         elif message.panel == self.panel:
             self.chart.refresh_data()
             self.chart.flush()
+            if self.chart.is_heatmap:
+                self.refresh_bindings()  # `enter` is offered once the map has cells
 
     # -- actions ------------------------------------------------------------------
 

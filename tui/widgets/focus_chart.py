@@ -19,6 +19,7 @@ from rich.text import Text
 from lessons import charts
 from lessons.charts import cursor as chart_cursor
 from lessons.charts import heatmap
+from lessons.charts.data import Heatmap
 from tui.i18n import N_
 from tui.widgets.chart import ChartPanel
 
@@ -81,7 +82,7 @@ class FocusChart(ChartPanel):
     def is_heatmap(self) -> bool:
         return charts.is_heatmap(self.spec)
 
-    def grid(self) -> Any:
+    def grid(self) -> Heatmap | None:
         """The heat map's grid shown (this run's, else the previous run's), or None."""
         return heatmap.grid_of(self.data, self.previous)
 
