@@ -116,6 +116,7 @@ def test_a_strip_sent_at_every_step_is_throttled_to_the_newest_grid():
      "values must be 1 rows (one per y) of 2 numbers (one per x), not 1 rows of 3"),
     ("chart.heatmap([[1, 2], [3]], [0, 1], [0, 1], panel='map')", "not 2 rows of 2, 1 numbers"),
     ("chart.heatmap(torch.ones(3, 2), [0, 1], [0, 1], panel='map')", "not 3 rows of 2"),
+    ("chart.heatmap(torch.ones(3), [0, 1, 2], [0], panel='map')", "of 3 numbers (one per x), not a flat list of 3"),
     ("chart.heatmap([[1, 2]], [0, float('nan')], [0], panel='map')", "xs must be finite numbers"),
     ("chart.heatmap([[1, 2]], [1, 0], [0], panel='map')", "xs must be strictly rising"),
     ("chart.heatmap([[1, 2]], [0, 1], [], panel='map')", "ys is empty"),

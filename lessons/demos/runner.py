@@ -538,6 +538,8 @@ def _shape(values: Any) -> str:
         return type(values).__name__
     widths = [str(len(row)) if hasattr(row, "__len__") and not isinstance(row, (str, bytes)) else "?"
               for row in values]
+    if set(widths) == {"?"}:
+        return f"a flat list of {len(values)}"  # one row given without its brackets, say
     if len(set(widths)) == 1:
         return f"{len(values)} rows of {widths[0]}"
     return f"{len(values)} rows of {', '.join(widths[:6])}{', …' if len(widths) > 6 else ''} numbers"
