@@ -380,3 +380,17 @@ def test_extreme_numbers_still_draw_a_map_and_a_key(zscale):
     scale = heatmap.levels(panel.heatmap, log=zscale == "log")
     assert 2 <= scale.count <= 9 and all(math.isfinite(edge) for edge in scale.edges)
     assert "inf" not in " ".join(scale.labels)
+
+
+def test_a_cells_setting_is_validated_like_the_form_and_kept_short():
+    from lessons.demos.params import ParamError, cell_setting
+
+    demo = parse_lesson(lesson_source("lr = 0.1\nmomentum = 0.5\nsteps = 10", params=NUMERIC))
+    # float32 noise of a computed grid is cut to six digits; an int parameter takes the nearest whole number.
+    assert cell_setting(demo, {"lr": 0.030303030303030304, "steps": 23.0000001}) == {"lr": 0.030303, "steps": 23}
+    with pytest.raises(ParamError, match="momentum must be at most 0.99, not 1.0"):
+        cell_setting(demo, {"momentum": 1.0})
+    with pytest.raises(ParamError, match="is not a finite number"):
+        cell_setting(demo, {"lr": float("nan")})
+    with pytest.raises(ParamError, match="beta is not a parameter of lesson 8.2"):
+        cell_setting(demo, {"beta": 0.5})
