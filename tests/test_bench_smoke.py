@@ -33,6 +33,8 @@ FIGURES = (
     "landscape (8.4's ravine, four paths) redraws while training",
     "key → screen while the landscape trains",
     "bytes written per landscape frame",
+    "heat map (30 × 30 cells) redraw",
+    "cell cursor step (→) → readout names the cell",
 )
 
 

@@ -143,3 +143,25 @@ def test_a_closed_pipe_seen_by_the_points_thread_stops_the_demo_too(serve):
     serve(lesson("import time\nfor i in range(20):\n    chart.add('a', i, 1.0)\n    chart.add('b', i, 1.0)\n    time.sleep(0.2)"))
     code, out, err, seconds = run_into_closed_pipe(2, as_json=True)
     assert code == 141 and err == "" and seconds < 2
+
+
+def test_a_heat_map_is_printed_as_text_and_its_grid_goes_out_as_json(serve):
+    code_lines = """
+    import torch
+    lr = 0.2
+    z = torch.tensor([[3.0, 7.0, float("nan")], [float("inf"), 12.0, 40.0]])
+    chart.heatmap(z, [0.1, 0.2, 0.3], [0.0, 0.9], panel="map")
+    print("mapped")
+    """
+    charts = {"map": {"title": "Steps to converge", "kind": "heatmap", "x": "lr", "y": "momentum", "z": "steps"}}
+    serve(lesson(code_lines, charts=charts))
+    code, out, _ = run()
+    assert code == 0
+    lines = out.splitlines()
+    title = lines.index("Steps to converge")
+    canvas = lines[title + 1:title + 4]
+    assert canvas[0].startswith("0.9│·") and "×" in canvas[1] and canvas[2].split() == ["0.1", "0.2", "0.3"]
+    assert "× diverged" in out and "· not reached" in out and "steps: 3 to 40" in out
+    code, out, _ = run(as_json=True)
+    (event,) = [e for e in map(json.loads, out.splitlines()) if e["event"] == "heatmap"]
+    assert event["z"] == [[3.0, 7.0, "nan"], ["inf", 12.0, 40.0]] and event["y"] == [0.0, 0.9]

@@ -1,6 +1,7 @@
 """The curve points and bars a demo has sent, kept in a bounded amount of memory.
 
-`ChartData` is fed the runner's JSON events (`points`, `bars`, `diverged`)
+`ChartData` is fed the runner's JSON events (`points`, `bars`, `diverged`,
+`surface`, `arrow`, `heatmap`)
 and keeps, per panel, what the charts need to draw and to read out. It never
 rejects an event: a demo is learner-editable code, so a malformed event is
 ignored rather than allowed to take down the UI.
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ChartData", "PanelData", "Series", "SeriesReadout", "Surface", "to_float", "DEFAULT_MAX_POINTS"]
+__all__ = ["ChartData", "Heatmap", "PanelData", "Series", "SeriesReadout", "Surface", "to_float", "DEFAULT_MAX_POINTS"]
 
 DEFAULT_MAX_POINTS = 2000
 
@@ -129,6 +130,50 @@ class Surface:
         return cls(x_lo, x_hi, y_lo, y_hi, rows, point)
 
 
+@dataclass(frozen=True, eq=False)
+class Heatmap:
+    """The grid of a heat-map panel: `z[j][i]` is the cell at x = xs[i], y = ys[j]
+    (row 0 at the bottom). A cell is a finite number, NaN (diverged) or +inf
+    (never reached the target within the budget)."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    z: tuple[tuple[float, ...], ...]
+    #: the run's own setting (its x_param, y_param values), if the lesson names them
+    mark: tuple[float, float] | None = None
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> Heatmap | None:
+        """The grid of a `heatmap` event, or None if the event is unusable."""
+        try:
+            xs, ys = tuple(map(to_float, event["x"])), tuple(map(to_float, event["y"]))
+            rows = tuple(tuple(_cell(v) for v in row) for row in event["z"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not xs or not ys or not all(map(math.isfinite, xs + ys)):
+            return None
+        if len(rows) != len(ys) or any(len(row) != len(xs) for row in rows):
+            return None
+        mark = event.get("mark")
+        point = None
+        if isinstance(mark, (list, tuple)) and len(mark) == 2:
+            point = (to_float(mark[0]), to_float(mark[1]))
+            if not all(map(math.isfinite, point)):
+                point = None
+        return cls(xs, ys, rows, point)
+
+    def finite(self) -> list[float]:
+        """Every finite cell, row by row."""
+        return [v for row in self.z for v in row if math.isfinite(v)]
+
+
+def _cell(value: Any) -> float:
+    # -inf has no meaning of its own on a map (the runner sends it as "nan"):
+    # whatever is not a number or +inf is a diverged cell.
+    number = to_float(value)
+    return number if number == math.inf or math.isfinite(number) else math.nan
+
+
 @dataclass(frozen=True)
 class SeriesReadout:
     """The numbers a screen-reader line quotes for one series (or one bar)."""
@@ -157,6 +202,8 @@ class PanelData:
     surface: Surface | None = None
     #: a landscape's arrows: series key → (x, y, dx, dy), the latest of each
     arrows: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    #: a heat-map panel's grid (kind: heatmap), the latest sent
+    heatmap: Heatmap | None = None
     #: bumped on every change, so a view can tell cheaply whether to redraw
     version: int = 0
     max_points: int = DEFAULT_MAX_POINTS
@@ -164,7 +211,7 @@ class PanelData:
     @property
     def is_empty(self) -> bool:
         return (not any(len(s) for s in self.series.values()) and not self.bar_labels and not self.diverged
-                and self.surface is None and not self.arrows)
+                and self.surface is None and not self.arrows and self.heatmap is None)
 
     def add_points(self, series: str, xs: Iterable[Any], ys: Iterable[Any]) -> None:
         target = self.series.get(series)
@@ -201,6 +248,7 @@ class PanelData:
         self.diverged.clear()
         self.surface = None
         self.arrows.clear()
+        self.heatmap = None
         self.version += 1
 
     def set_arrow(self, series: str, x: Any, y: Any, dx: Any, dy: Any) -> None:
@@ -214,6 +262,11 @@ class PanelData:
 
     def set_surface(self, surface: Surface) -> None:
         self.surface = surface
+        self.version += 1
+
+    def set_heatmap(self, heatmap: Heatmap) -> None:
+        """The panel's grid is now `heatmap` (a demo sends the whole grid each time)."""
+        self.heatmap = heatmap
         self.version += 1
 
     def readout(self) -> tuple[SeriesReadout, ...]:
@@ -279,6 +332,13 @@ class ChartData:
                     return None
                 name = self._panel_name(event)
                 self.panel(name).set_surface(surface)
+                return name
+            if kind == "heatmap":
+                heatmap = Heatmap.from_event(event)
+                if heatmap is None:
+                    return None
+                name = self._panel_name(event)
+                self.panel(name).set_heatmap(heatmap)
                 return name
             if kind == "arrow":
                 name = self._panel_name(event)

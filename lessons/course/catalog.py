@@ -174,7 +174,7 @@ class Lesson:
             if spec.get("label"):
                 yield f"param {name}", spec["label"]
         for name, spec in self.charts.items():
-            for key in ("title", "x", "y"):
+            for key in ("title", "x", "y", "z"):
                 if spec.get(key):
                     yield f"chart {name} {key}", spec[key]
             for key, label in (spec.get("series") or {}).items():
@@ -345,6 +345,8 @@ def parse_lesson(source: str, origin: str = "<lesson>") -> Lesson:
     for role in _CODE_ROLES:
         if sum(block.role == role for block in blocks) > 1:
             raise LessonError(f"{origin}: more than one `python {role}` block")
+    charts = dict(meta.get("charts") or {})
+    _check_charts(charts, meta.get("params") or {}, origin)
     try:
         claims = parse_claims(meta.get("claims") or ())
     except ClaimError as exc:
@@ -354,10 +356,48 @@ def parse_lesson(source: str, origin: str = "<lesson>") -> Lesson:
         title=title,
         blocks=blocks,
         params=dict(meta.get("params") or {}),
-        charts=dict(meta.get("charts") or {}),
+        charts=charts,
         claims=claims,
         results=tuple(str(marker) for marker in meta.get("results") or ()),
     )
+
+
+#: The kinds of chart panel (FORMAT.md), `line` the default.
+CHART_KINDS = ("line", "bar", "landscape", "heatmap")
+#: A heat map's colour scale.
+ZSCALES = ("linear", "log")
+#: What a heat map's cell may set: a number the `e` form validates.
+_NUMERIC_PARAM_TYPES = ("int", "float")
+
+
+def _check_charts(charts: dict, params: Any, origin: str) -> None:
+    """Each panel's kind is known; a heat map's scale and what-if parameters are usable."""
+    for name, spec in charts.items():
+        where = f"{origin}: chart {name!r}"
+        if spec is None:
+            continue
+        if not isinstance(spec, dict):
+            raise LessonError(f"{where}: expected a mapping")
+        kind = spec.get("kind", "line")
+        if kind not in CHART_KINDS:
+            raise LessonError(f"{where}: kind must be one of {', '.join(CHART_KINDS)}, not {kind!r}")
+        if kind != "heatmap":
+            continue
+        if spec.get("zscale", "linear") not in ZSCALES:
+            raise LessonError(f"{where}: zscale must be linear or log, not {spec.get('zscale')!r}")
+        chosen = [spec[key] for key in ("x_param", "y_param") if spec.get(key) is not None]
+        for key in ("x_param", "y_param"):
+            param = spec.get(key)
+            if param is None:
+                continue
+            raw = params.get(param) if isinstance(params, dict) else None
+            if not isinstance(raw, dict):
+                raise LessonError(f"{where}: {key} {param!r} is not a parameter of the lesson")
+            if raw.get("type") not in _NUMERIC_PARAM_TYPES:
+                raise LessonError(f"{where}: {key} {param!r} must be an int or float parameter, "
+                                  f"not {raw.get('type')!r}")
+        if len(set(chosen)) < len(chosen):
+            raise LessonError(f"{where}: x_param and y_param name the same parameter")
 
 
 def _string_choices(raw: Any, origin: str) -> tuple[frozenset[str], frozenset[str]]:

@@ -20,6 +20,16 @@ Events (dicts; "event" names the kind):
     arrow     {panel, series, x, y, dx, dy}  a landscape's arrow from (x, y) by (dx, dy),
                                             replacing the series' previous one; only
                                             the latest is sent with each batch of points
+    heatmap   {panel, x, y, z}              a heat map's whole grid (kind: heatmap),
+                                            replacing the previous one: x, y = the
+                                            columns' and rows' values (finite, rising),
+                                            z = len(y) rows of len(x) cells, row 0 the
+                                            first y; a cell is a number, "nan" (diverged)
+                                            or "inf" (not reached within the budget).
+                                            Only the latest grid is sent with each
+                                            batch of points. Optional: mark = [x, y],
+                                            the run's values of the panel's x_param
+                                            and y_param (the setting drawn on the map)
     error     {kind, message, block, line, traceback, [template, arguments]}
     done      {status, seconds}             status: ok | error | stopped
 
@@ -302,11 +312,13 @@ class Chart:
     RECORD_LIMIT = 100_000
 
     def __init__(self, charts: Mapping[str, Mapping[str, Any]], events: _Events | None,
-                 record: bool = False) -> None:
+                 record: bool = False, values: Mapping[str, Any] | None = None) -> None:
         """`events` None: draw nothing (a check re-running the learner's code).
-        `record`: keep every point, non-finite ones too, in `recorded`."""
+        `record`: keep every point, non-finite ones too, in `recorded`.
+        `values`: the run's parameter values, marked on the heat maps that name them."""
         self._charts = charts
         self._events = events
+        self._marks = _heatmap_marks(charts, values or {})
         self._diverged: set[tuple[str, str]] = set()
         self._path_steps: dict[tuple[str, str], int] = {}
         self.recorded: dict[tuple[str, str], tuple[list, list]] | None = {} if record else None
@@ -401,6 +413,27 @@ class Chart:
         self._events.send({"event": "surface", "panel": panel, "x": [x_lo, x_hi], "y": [y_lo, y_hi],
                            "z": rows, "minimum": point})
 
+    def heatmap(self, values: Any, xs: Any, ys: Any, panel: str | None = None) -> None:
+        """Replace the whole grid of a heat-map panel: `values[j][i]` is the cell at (xs[i], ys[j]).
+
+        `values`: len(ys) rows of len(xs) numbers (a 2-D tensor or nested
+        lists). NaN (or -inf) marks a diverged cell, +inf one that never
+        reached the target within its budget. `xs` and `ys` are finite and
+        rising. A demo may call this at every step while a strip grows: only
+        the newest grid is sent each FLUSH_INTERVAL.
+        """
+        panel = self._panel(panel, "heatmap")
+        columns, rows = _axis_values(xs, "xs"), _axis_values(ys, "ys")
+        if hasattr(values, "tolist"):
+            values = values.tolist()
+        grid = _grid(values, len(rows), len(columns))
+        if self._events is None:
+            return
+        event = {"event": "heatmap", "panel": panel, "x": columns, "y": rows, "z": grid}
+        if panel in self._marks:
+            event["mark"] = self._marks[panel]
+        self._events.latest(("heatmap", panel, ""), event)
+
     def bars(self, labels: Any, values: Any, panel: str | None = None) -> None:
         """(Re)draw a bar panel; a non-finite value is sent as null."""
         panel = self._panel(panel, "bar")
@@ -425,7 +458,8 @@ class Chart:
             raise ValueError(f"chart: unknown panel {panel!r}; the lesson declares {', '.join(self._charts)}")
         declared = (spec or {}).get("kind", "line")
         if declared != kind:
-            call = {"line": "add", "bar": "bars", "landscape": "path, chart.arrow or chart.surface"}[kind]
+            call = {"line": "add", "bar": "bars", "landscape": "path, chart.arrow or chart.surface",
+                    "heatmap": "heatmap"}[kind]
             raise ValueError(f"chart.{call}: panel {panel!r} is a {declared} chart")
         return panel
 
@@ -434,6 +468,81 @@ class Chart:
 #: column and two rows, so this covers a 160x48 terminal's plot at about one
 #: sample per drawn pixel, and costs ~100 kB of JSON once per run.
 SURFACE_GRID = (161, 97)
+
+
+def _heatmap_marks(charts: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]) -> dict[str, list[float]]:
+    """Per heat-map panel naming both an x_param and a y_param, the run's [x, y] values of them."""
+    marks = {}
+    for name, spec in charts.items():
+        spec = spec or {}
+        if spec.get("kind") != "heatmap":
+            continue
+        point = [values.get(spec.get("x_param")), values.get(spec.get("y_param"))]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in point):
+            marks[name] = point
+    return marks
+
+
+#: Cells a heat map may hold: a 300-step strip of 30 layers, or a 30 x 30
+#: map many times over, while one event stays well under a megabyte.
+HEATMAP_CELLS = 40_000
+
+
+def _axis_values(values: Any, what: str) -> list[float]:
+    """A heat map's column or row values: a non-empty, finite, strictly rising list."""
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"chart.heatmap: {what} must be a list of numbers")
+    numbers = [_number(value, what) for value in values]
+    if not numbers:
+        raise ValueError(f"chart.heatmap: {what} is empty")
+    if not all(map(math.isfinite, numbers)):
+        raise ValueError(f"chart.heatmap: {what} must be finite numbers")
+    if any(b <= a for a, b in zip(numbers, numbers[1:])):
+        raise ValueError(f"chart.heatmap: {what} must be strictly rising")
+    return numbers
+
+
+def _grid(values: Any, rows: int, columns: int) -> list[list[Any]]:
+    """The cells as JSON: numbers (6 significant digits), "nan" for NaN and -inf, "inf" for +inf."""
+    if rows * columns > HEATMAP_CELLS:
+        raise ValueError(f"chart.heatmap: {rows} x {columns} cells; at most {HEATMAP_CELLS} are drawn")
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or len(values) != rows:
+        raise ValueError(f"chart.heatmap: values must be {rows} rows (one per y) of {columns} numbers "
+                         f"(one per x), not {_shape(values)}")
+    grid = []
+    for row in values:
+        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or len(row) != columns:
+            raise ValueError(f"chart.heatmap: values must be {rows} rows (one per y) of {columns} numbers "
+                             f"(one per x), not {_shape(values)}")
+        cells = []
+        for value in row:
+            number = _number(value, "values")
+            if math.isnan(number) or number == -math.inf:
+                cells.append("nan")
+            elif number == math.inf:
+                cells.append("inf")
+            elif isinstance(number, int):
+                cells.append(number)
+            else:
+                # Six digits keep a step count exact and the event small.
+                cells.append(float(f"{number:.6g}"))
+        grid.append(cells)
+    return grid
+
+
+def _shape(values: Any) -> str:
+    """How a malformed grid looks, for its error message: "3 rows of 2, 2, 4 numbers"."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        return type(values).__name__
+    widths = [str(len(row)) if hasattr(row, "__len__") and not isinstance(row, (str, bytes)) else "?"
+              for row in values]
+    if set(widths) == {"?"}:
+        return f"a flat list of {len(values)}"  # one row given without its brackets, say
+    if len(set(widths)) == 1:
+        return f"{len(values)} rows of {widths[0]}"
+    return f"{len(values)} rows of {', '.join(widths[:6])}{', …' if len(widths) > 6 else ''} numbers"
 
 
 def _limits(value: Any, what: str) -> tuple[float, float]:
@@ -539,7 +648,7 @@ def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, e
         # No hidden torch.manual_seed here: the code shown is the code run, so
         # a demo that needs repeatable randomness seeds itself, on screen
         # (tests/test_claims.py runs every lesson from two RNG states).
-        chart = Chart(lesson.charts, events, record=after_block is not None)
+        chart = Chart(lesson.charts, events, record=after_block is not None, values=resolved)
         _run_block(code, index, chart, events, after_block, filename)
 
 
