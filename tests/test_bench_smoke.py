@@ -33,6 +33,7 @@ FIGURES = (
     "landscape (8.4's ravine, four paths) redraws while training",
     "key → screen while the landscape trains",
     "bytes written per landscape frame",
+    "convergence map (8.4)",
 )
 
 
