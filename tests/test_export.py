@@ -67,3 +67,28 @@ def test_real_lessons_export_equals_run(lesson_id, tmp_path, request):
     # Every real lesson, run twice: minutes of CPU, so marked slow.
     demo = catalog.load(lesson_id)
     assert script_output(export_script(demo), tmp_path) == run_output(demo, None)
+
+
+def test_the_scripts_heat_map_prints_its_newest_grid_to_stderr_when_it_ends(tmp_path):
+    demo = lesson(
+        """
+        import torch
+        chart.heatmap([[1, 2]], [0.1, 0.2], [0.5], panel="map")
+        chart.heatmap(torch.tensor([[1.0, float("nan")], [float("inf"), 23.0]]), torch.tensor([0.1, 0.2]),
+                      [0.5, 0.9], panel="map")
+        print("done")
+        """,
+        charts={"map": {"title": "M", "kind": "heatmap"}},
+    )
+    path = tmp_path / "exported.py"
+    path.write_text(export_script(demo), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-I", str(path)], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == run_output(demo, None) == ["done"]
+    assert [line.split() for line in result.stderr.splitlines()] == [
+        ["heat", "map", "map:", "2", "x", "2"],
+        ["0.1", "0.2"],
+        ["0.9", ".", "23"],
+        ["0.5", "1", "x"],
+    ]

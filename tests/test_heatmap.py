@@ -74,6 +74,24 @@ def test_a_grid_becomes_one_heatmap_event_with_diverged_and_unreached_cells_as_w
     assert event["z"] == [[1.0, "nan", 3.5], ["inf", "nan", 12345700.0]]
 
 
+def test_the_runs_own_setting_is_sent_as_the_mark_of_a_map_that_names_its_parameters():
+    params = {name: NUMERIC[name] for name in ("lr", "momentum")}
+    demo = lesson("lr = 0.1\nmomentum = 0.5\nchart.heatmap([[1, 2]], [0.1, 0.2], [0.5], panel='map')",
+                  params=params, charts=MAP)
+    from lessons.demos import runner
+
+    events: list[dict] = []
+    runner.run_lesson(demo, {"lr": 0.2}, "cpu", events.append)
+    (event,) = [e for e in events if e["event"] == "heatmap"]
+    assert event["mark"] == [0.2, 0.5]
+    data = ChartData(MAP)
+    data.apply(event)
+    assert data.panels["map"].heatmap.mark == (0.2, 0.5)
+    # Without both parameters named there is no setting to mark.
+    _, events = run(lesson("chart.heatmap([[1, 2]], [0.1, 0.2], [0.5], panel='map')", charts=BARE))
+    assert "mark" not in [e for e in events if e["event"] == "heatmap"][0]
+
+
 def test_a_strip_sent_at_every_step_is_throttled_to_the_newest_grid():
     demo = lesson(
         """
@@ -162,3 +180,170 @@ def test_a_heatmap_may_set_an_int_parameter_or_none():
     parse_lesson(lesson_source("x = 1", params=NUMERIC, charts={"map": {**MAP["map"], "y_param": "steps"}}))
     bare = {"map": {"title": "Strips", "kind": "heatmap"}}
     assert parse_lesson(lesson_source("x = 1", charts=bare)).charts == bare
+
+
+# --- the drawing -----------------------------------------------------------------------------
+
+from rich.cells import cell_len  # noqa: E402
+
+from lessons import charts  # noqa: E402
+from lessons.charts import heatmap  # noqa: E402
+
+SPEC = {"kind": "heatmap", "title": "Steps to converge", "x": "lr", "y": "momentum", "z": "steps",
+        "zscale": "linear"}
+
+
+def panel_of(z, x=None, y=None, mark=None):
+    data = ChartData(["map"])
+    event = heatmap_event(z, x, y)
+    if mark is not None:
+        event["mark"] = mark
+    assert data.apply(event) == "map"
+    return data.panels["map"]
+
+
+def plain_rows(panel, width, height, spec=SPEC):
+    """The canvas without colour, cut into the map's rows (without the y labels) and the x label line."""
+    lines = charts.render_canvas(spec, panel, width, height, color=False).split("\n")
+    assert len(lines) == height and all(cell_len(line) == width for line in lines), lines
+    return [line.split("│", 1)[1] for line in lines[:-1]], lines[-1]
+
+
+def test_each_cell_is_a_block_of_its_levels_digit_and_diverged_and_unreached_cells_their_glyphs():
+    panel = panel_of([[1, 2], ["nan", "inf"]])
+    rows, _ = plain_rows(panel, 23, 9)  # y labels "0", "1" and the frame leave 21 columns
+    # Two columns of blocks: the top grid row (momentum row 1) is drawn first.
+    top, bottom = rows[0], rows[-1]
+    assert set(top[:10]) == {heatmap.DIVERGED_GLYPH} and set(top[10:20]) == {heatmap.UNREACHED_GLYPH}
+    assert bottom[:10] == "1" * 10 and set(bottom[10:20]) == {heatmap.LEVEL_GLYPHS[heatmap.levels(
+        panel.heatmap).level(2)]}
+    assert len({top[0], top[10], bottom[0], bottom[10]}) == 4
+
+
+def test_without_colour_every_kind_of_cell_has_its_own_glyph():
+    glyphs = [*heatmap.LEVEL_GLYPHS, heatmap.DIVERGED_GLYPH, heatmap.UNREACHED_GLYPH, heatmap.MARK_GLYPH]
+    assert len(set(glyphs)) == len(glyphs) and all(cell_len(glyph) == 1 for glyph in glyphs)
+    # Nine levels on a map: each one shows its own digit, in the order of the numbers.
+    panel = panel_of([list(range(0, 90, 10))])
+    rows, _ = plain_rows(panel, 9 * 3 + 3, 3)
+    assert heatmap.levels(panel.heatmap).count == 9
+    assert rows[0][:27] == "".join(digit * 3 for digit in heatmap.LEVEL_GLYPHS)
+
+
+def test_the_colour_ramp_rises_in_luminance_so_greys_keep_the_order():
+    """NO_COLOR in Textual draws colours as greys of their luminance."""
+    from rich.color import Color
+
+    def luminance(number):
+        triplet = Color.from_ansi(number).get_truecolor()
+        channels = [c / 255 for c in triplet]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    steps = [luminance(number) for number in heatmap.RAMP]
+    assert all(b - a > 0.02 for a, b in zip(steps, steps[1:])), steps
+    # Fewer levels take colours spread over the whole ramp, darkest to lightest.
+    few = heatmap.levels(panel_of([[1, 2, 3]]).heatmap)
+    assert few.color(0) == heatmap.RAMP[0] and few.color(few.count - 1) == heatmap.RAMP[-1]
+
+
+def test_a_single_row_and_a_single_cell_draw_with_their_values_as_labels():
+    rows, x_line = plain_rows(panel_of([[3, 5, 9]], x=[0.1, 0.2, 0.4], y=[0.9]), 40, 5)
+    assert all(row[:36].strip() for row in rows)
+    assert x_line.split() == ["0.1", "0.2", "0.4"]
+    lines = charts.render_canvas(SPEC, panel_of([[7]], x=[0.5], y=[0.9]), 20, 4, color=False).split("\n")
+    assert any(line.startswith("0.9│") for line in lines) and lines[-1].split() == ["0.5"]
+    caps = charts.captions(SPEC, panel_of([[7]], x=[0.5], y=[0.9]), 80)
+    assert "1: 7" in charts.plain(caps.legend[0])
+
+
+def test_a_log_scale_takes_zeros_into_its_lowest_level_and_keys_round_decades():
+    spec = {**SPEC, "zscale": "log"}
+    panel = panel_of([[0, 1e-3, 1e-2, 0.1, 1, 10]])
+    scale = heatmap.levels(panel.heatmap, log=True)
+    assert scale.level(0) == 0 and scale.level(1e-3) == 0 and scale.level(10) == scale.count - 1
+    assert all(math.log10(edge).is_integer() or math.log10(edge / 3).is_integer() for edge in scale.edges)
+    rows, _ = plain_rows(panel, 6 * 4 + 3, 3, spec)
+    assert rows[0][0] == heatmap.LEVEL_GLYPHS[0] and rows[0][4] == heatmap.LEVEL_GLYPHS[0]
+    legend = " ".join(charts.plain(line) for line in charts.captions(spec, panel, 200, color=False).legend)
+    assert legend.startswith("1: <0.003  2: 0.003–0.01") and "z: steps (log)" in legend
+    # On a linear scale the same numbers fall in far fewer distinct levels.
+    assert len(set(plain_rows(panel, 27, 3)[0][0][:24])) < len(set(rows[0][:24]))
+
+
+def test_counts_are_keyed_by_the_numbers_each_level_holds():
+    scale = heatmap.levels(panel_of([[1, 2, 3, 4, 5, 6]]).heatmap)
+    assert scale.labels == ("≤1", "2", "3", "4", "5", "≥6")
+    scale = heatmap.levels(panel_of([[10, 400, "inf", "nan"]]).heatmap, log=True)
+    assert scale.labels == ("≤19", "20–49", "50–99", "100–199", "≥200")
+
+
+def test_no_finite_cell_no_key_and_no_crash_at_any_size():
+    panel = panel_of([["nan", "inf"], ["inf", "nan"]])
+    assert heatmap.levels(panel.heatmap).count == 0
+    for width, height in ((1, 1), (7, 2), (8, 3), (12, 4), (80, 24), (200, 60)):
+        text = charts.render_canvas(SPEC, panel, width, height, color=True)
+        assert len(text.split("\n")) == height
+        assert charts.render_heatmap(SPEC, panel, width, height).cell_len <= width * height + height
+    legend = " ".join(charts.plain(line) for line in charts.captions(SPEC, panel, 80).legend)
+    assert "× diverged" in legend and "· not reached" in legend
+
+
+def test_a_grid_larger_than_the_canvas_shows_the_cell_at_each_terminal_cells_centre_with_round_labels():
+    xs = [round(0.02 * (i + 1), 4) for i in range(300)]
+    panel = panel_of([[i for i in range(300)] for _ in range(100)], x=xs, y=list(range(100)))
+    rows, x_line = plain_rows(panel, 60, 12)
+    assert len(rows) == 11
+    labels = x_line.split()
+    assert len(labels) >= 3 and all(float(label) * 10 == round(float(label) * 10) for label in labels), labels
+    # The digits rise left to right, as the numbers do.
+    digits = rows[0].rstrip()
+    assert list(digits) == sorted(digits)
+
+
+def test_the_runs_setting_and_the_cursor_are_marked():
+    panel = panel_of([[1, 2, 3], [4, 5, 6]], x=[0.1, 0.2, 0.3], y=[0.5, 0.9], mark=[0.2, 0.9])
+    rows, _ = plain_rows(panel, 40, 7)
+    assert sum(row.count(heatmap.MARK_GLYPH) for row in rows) == 1
+    marked = next(i for i, row in enumerate(rows) if heatmap.MARK_GLYPH in row)
+    assert marked < 3 and 12 <= rows[marked].index(heatmap.MARK_GLYPH) < 24  # top row, middle column
+    assert heatmap.cell_of(panel.heatmap, 0.2, 0.9) == (1, 1) and heatmap.cell_of(panel.heatmap, 5, 0.9) is None
+    # The cursor: its block in reverse video, bracketed where three cells wide.
+    text = charts.render_heatmap(SPEC, panel, 40, 7, cursor=(2, 0))
+    lines = text.split("\n")
+    bottom = lines[-2]
+    reversed_cells = [i for i in range(len(bottom)) if any(
+        span.style.reverse for span in bottom.spans if span.start <= i < span.end and hasattr(span.style, "reverse"))]
+    plain = bottom.plain
+    assert plain[reversed_cells[0]] == "[" and plain[reversed_cells[-1]] == "]"
+    assert reversed_cells == list(range(reversed_cells[0], reversed_cells[-1] + 1))
+    assert reversed_cells[0] > plain.index("│") + 24
+    # Without a cursor nothing is reversed.
+    assert not any(getattr(span.style, "reverse", False) for span in
+                   charts.render_heatmap(SPEC, panel, 40, 7).spans)
+
+
+def test_the_readouts_name_a_cell_and_the_map_in_words():
+    panel = panel_of([[1, "nan"], ["inf", 23]], x=[0.1, 0.21], y=[0.5, 0.9], mark=[0.21, 0.9])
+    assert heatmap.cell_readout(SPEC, panel, (1, 1)) == ["lr 0.21", "momentum 0.9", "steps: 23"]
+    assert heatmap.cell_readout(SPEC, panel, (1, 0))[-1] == "diverged"
+    assert heatmap.cell_readout(SPEC, panel, (0, 1))[-1] == "not reached"
+    zh = {"{name}: {value}": "{name}：{value}", "diverged": "发散"}
+    assert heatmap.cell_readout(SPEC, panel, (1, 0), ui_gettext=lambda m: zh.get(m, m))[-1] == "发散"
+    readout = " ".join(charts.plain(line) for line in charts.captions(SPEC, panel, 200).readout)
+    assert readout == "steps: 1 to 23; 1 diverged; 1 not reached; this run (0.21, 0.9): 23"
+    assert charts.plain(charts.captions(SPEC, PanelData_empty(), 80).readout[0]) == "no data yet"
+
+
+def PanelData_empty():
+    return ChartData(["map"]).panels["map"]
+
+
+def test_gradtour_run_prints_the_map_with_its_key():
+    panel = panel_of([[1, 2, 3], ["nan", 5, "inf"]], x=[0.1, 0.2, 0.3], y=[0.5, 0.9])
+    text = charts.render_panel_text(SPEC, panel, 60)
+    lines = text.split("\n")
+    assert lines[0] == "Steps to converge"
+    assert any("×" in line and "·" in line for line in lines)
+    assert "1: ≤1  2: 2" in text and "× diverged" in text and "x: lr" in text
+    assert all(cell_len(line) <= 60 for line in lines)

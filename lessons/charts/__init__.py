@@ -9,6 +9,7 @@ canvas plus captions laid out by terminal cells.
               cursor_column (where an x lies on a drawn canvas); captions of any
               kind of panel
     landscape a 2-D loss as a shaded height map with optimizer paths (kind: landscape)
+    heatmap   a grid of cells shaded by their numbers, with a key (kind: heatmap)
     titles    a title shortened or wrapped between whole tokens, never inside one
     cursor    what every curve reads at a cursor's x (the focus view's readout)
 
@@ -20,8 +21,11 @@ from lessons.charts.captions import (
     MIN_CANVAS_HEIGHT, NO_DATA, ROOMY_CANVAS_HEIGHT, Arrangement, Captions, Line, Span, arrange, crop, legend_keys,
     pack, plain,
 )
+from lessons.charts.heatmap import is_heatmap
 from lessons.charts.landscape import is_landscape
-from lessons.charts.plot import captions, cursor_column, render_canvas, render_landscape, render_panel_text
+from lessons.charts.plot import (
+    captions, cursor_column, render_canvas, render_heatmap, render_landscape, render_panel_text,
+)
 from lessons.charts.series import (
     CURSOR_COLOR, CURSOR_GLYPH, GLYPHS, KEY_GLYPH, MIN_HEIGHT, MIN_WIDTH, PALETTE, PREVIOUS_COLOR, PREVIOUS_GLYPH, series_color,
 )
@@ -31,4 +35,5 @@ __all__ = [
     "Arrangement", "Captions", "Line", "Span", "MIN_CANVAS_HEIGHT", "MIN_HEIGHT", "MIN_WIDTH", "NO_DATA", "ROOMY_CANVAS_HEIGHT",
     "arrange", "captions", "crop", "cursor_column", "format_number", "format_tick", "legend_keys",
     "pack", "plain", "render_canvas", "render_landscape", "render_panel_text", "series_color", "is_landscape",
+    "is_heatmap", "render_heatmap",
 ]

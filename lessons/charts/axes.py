@@ -343,3 +343,12 @@ def fit_y_axis(lo: float, hi: float, height: int, width: int, log: bool, movable
     if log:
         return _log_axis(lo, hi, most, fits, movable)
     return _linear_axis(lo, hi, most, fits, movable=movable)
+
+
+def round_ticks(lo: float, hi: float, most: int, fits: Fits, *, log: bool = False, integer: bool = False) -> Axis:
+    """Round ticks on [lo, hi] (on a log axis: log10 values, labelled with the values), at most
+    `most`, all that `fits` accepts: the axis rules above, for a chart that places its own labels
+    (a heat map's columns and rows)."""
+    if log:
+        return _log_axis(lo, hi, most, fits, movable=(False, False))
+    return _linear_axis(lo, hi, most, fits, integer=integer, movable=(False, False))

@@ -139,6 +139,8 @@ class Heatmap:
     xs: tuple[float, ...]
     ys: tuple[float, ...]
     z: tuple[tuple[float, ...], ...]
+    #: the run's own setting (its x_param, y_param values), if the lesson names them
+    mark: tuple[float, float] | None = None
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> Heatmap | None:
@@ -152,7 +154,13 @@ class Heatmap:
             return None
         if len(rows) != len(ys) or any(len(row) != len(xs) for row in rows):
             return None
-        return cls(xs, ys, rows)
+        mark = event.get("mark")
+        point = None
+        if isinstance(mark, (list, tuple)) and len(mark) == 2:
+            point = (to_float(mark[0]), to_float(mark[1]))
+            if not all(map(math.isfinite, point)):
+                point = None
+        return cls(xs, ys, rows, point)
 
     def finite(self) -> list[float]:
         """Every finite cell, row by row."""

@@ -45,7 +45,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 
-from lessons.charts import landscape
+from lessons.charts import heatmap, landscape
 from lessons.charts.axes import CLAMP, Axis, data_limits, fit_x_axis, fit_y_axis, fixed_ylim, y_limits
 from lessons.charts.captions import captions as line_captions
 from lessons.charts.captions import Captions, Gettext, identity, plain
@@ -55,7 +55,8 @@ from lessons.charts.series import (
     is_log, prepared, series_color,
 )
 
-__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "cursor_column", "render_canvas", "render_landscape", "render_panel_text"]
+__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "cursor_column", "render_canvas", "render_heatmap", "render_landscape",
+           "render_panel_text"]
 
 DEFAULT_TEXT_HEIGHT = 14
 LANDSCAPE_TEXT_HEIGHT = 22
@@ -110,6 +111,12 @@ def render_canvas(
             return landscape.render_canvas(spec, panel, width, height, previous=previous, color=color)
         except Exception:  # noqa: BLE001 - as below: a chart glitch never takes the lesson down
             _log.debug("landscape %r not drawn", spec.get("title"), exc_info=True)
+            return _blank(width, height)
+    if heatmap.is_heatmap(spec):
+        try:
+            return heatmap.render_canvas(spec, panel, width, height, color=color, previous=previous)
+        except Exception:  # noqa: BLE001 - as below
+            _log.debug("heat map %r not drawn", spec.get("title"), exc_info=True)
             return _blank(width, height)
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         return _blank(width, height)
@@ -295,6 +302,16 @@ def render_landscape(spec: Mapping[str, Any] | None, panel: PanelData | None, wi
         return Text(_blank(int(width), int(height)), no_wrap=True, overflow="crop", end="")
 
 
+def render_heatmap(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                   cursor: tuple[int, int] | None = None, previous: PanelData | None = None) -> Text:
+    """A heat-map panel's canvas in colour as a rich Text, with the cell `cursor` (column, row) marked."""
+    try:
+        return heatmap.render_text(spec, panel, width, height, cursor=cursor, previous=previous)
+    except Exception:  # noqa: BLE001 - a chart glitch never takes the lesson down
+        _log.debug("heat map %r not drawn", (spec or {}).get("title"), exc_info=True)
+        return Text(_blank(int(width), int(height)), no_wrap=True, overflow="crop", end="")
+
+
 def captions(
     spec: Mapping[str, Any] | None,
     panel: PanelData | None,
@@ -310,10 +327,13 @@ def captions(
     """Title, legend and readout lines for one panel of any kind (see captions.captions).
 
     A landscape's paths cannot be hidden one by one nor numbered (the focus
-    view's curve keys): its legend names each path by its own glyph.
+    view's curve keys): its legend names each path by its own glyph. A heat
+    map's legend is its key.
     """
     if landscape.is_landscape(spec):
         return landscape.captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color)
+    if heatmap.is_heatmap(spec):
+        return heatmap.captions(spec, panel, width, gettext, ui_gettext, color=color, previous=previous)
     return line_captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color,
                          hidden=hidden, numbered=numbered)
 
@@ -336,7 +356,8 @@ def render_panel_text(
     """
     width = max(MIN_WIDTH, int(width))
     if height is None:
-        height = LANDSCAPE_TEXT_HEIGHT if landscape.is_landscape(spec) else DEFAULT_TEXT_HEIGHT
+        height = (LANDSCAPE_TEXT_HEIGHT if landscape.is_landscape(spec)
+                  else heatmap.text_height(panel, previous) if heatmap.is_heatmap(spec) else DEFAULT_TEXT_HEIGHT)
     caps = captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=False)
     canvas = render_canvas(spec, panel, width, height, previous=previous, color=False)
     lines = [*map(plain, caps.title_lines), *canvas.split("\n"), *map(plain, caps.legend), *map(plain, caps.readout)]

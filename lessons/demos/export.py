@@ -37,6 +37,28 @@ class _Chart:
     def arrow(self, series, x, y, dx, dy, panel=None):
         pass
 
+    def heatmap(self, values, xs, ys, panel=None):
+        # The newest grid of each map is printed when the script ends, to
+        # stderr: stdout stays what the lesson prints. Top row = last y;
+        # x means diverged, . not reached.
+        grids = self.__dict__.setdefault("_grids", {})
+        if not grids:
+            import atexit
+            import sys
+
+            def show():
+                for name, (rows, columns, labels) in grids.items():
+                    print(f"heat map {name or ''}: {len(labels)} x {len(columns)}", file=sys.stderr)
+                    print("       " + " ".join(f"{x:>6.3g}" for x in columns), file=sys.stderr)
+                    for y, row in reversed(list(zip(labels, rows))):
+                        cells = ("     x" if v != v else "     ." if v == float("inf") else f"{v:>6.3g}"
+                                 for v in map(float, row))
+                        print(f"{y:>6.3g} " + " ".join(cells), file=sys.stderr)
+
+            atexit.register(show)
+        rows = values.tolist() if hasattr(values, "tolist") else [list(map(float, row)) for row in values]
+        grids[panel] = (rows, [float(x) for x in xs], [float(y) for y in ys])
+
 
 chart = _Chart()
 '''

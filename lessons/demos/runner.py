@@ -27,7 +27,9 @@ Events (dicts; "event" names the kind):
                                             first y; a cell is a number, "nan" (diverged)
                                             or "inf" (not reached within the budget).
                                             Only the latest grid is sent with each
-                                            batch of points
+                                            batch of points. Optional: mark = [x, y],
+                                            the run's values of the panel's x_param
+                                            and y_param (the setting drawn on the map)
     error     {kind, message, block, line, traceback, [template, arguments]}
     done      {status, seconds}             status: ok | error | stopped
 
@@ -310,11 +312,13 @@ class Chart:
     RECORD_LIMIT = 100_000
 
     def __init__(self, charts: Mapping[str, Mapping[str, Any]], events: _Events | None,
-                 record: bool = False) -> None:
+                 record: bool = False, values: Mapping[str, Any] | None = None) -> None:
         """`events` None: draw nothing (a check re-running the learner's code).
-        `record`: keep every point, non-finite ones too, in `recorded`."""
+        `record`: keep every point, non-finite ones too, in `recorded`.
+        `values`: the run's parameter values, marked on the heat maps that name them."""
         self._charts = charts
         self._events = events
+        self._marks = _heatmap_marks(charts, values or {})
         self._diverged: set[tuple[str, str]] = set()
         self._path_steps: dict[tuple[str, str], int] = {}
         self.recorded: dict[tuple[str, str], tuple[list, list]] | None = {} if record else None
@@ -425,8 +429,10 @@ class Chart:
         grid = _grid(values, len(rows), len(columns))
         if self._events is None:
             return
-        self._events.latest(("heatmap", panel, ""), {
-            "event": "heatmap", "panel": panel, "x": columns, "y": rows, "z": grid})
+        event = {"event": "heatmap", "panel": panel, "x": columns, "y": rows, "z": grid}
+        if panel in self._marks:
+            event["mark"] = self._marks[panel]
+        self._events.latest(("heatmap", panel, ""), event)
 
     def bars(self, labels: Any, values: Any, panel: str | None = None) -> None:
         """(Re)draw a bar panel; a non-finite value is sent as null."""
@@ -462,6 +468,19 @@ class Chart:
 #: column and two rows, so this covers a 160x48 terminal's plot at about one
 #: sample per drawn pixel, and costs ~100 kB of JSON once per run.
 SURFACE_GRID = (161, 97)
+
+
+def _heatmap_marks(charts: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]) -> dict[str, list[float]]:
+    """Per heat-map panel naming both an x_param and a y_param, the run's [x, y] values of them."""
+    marks = {}
+    for name, spec in charts.items():
+        spec = spec or {}
+        if spec.get("kind") != "heatmap":
+            continue
+        point = [values.get(spec.get("x_param")), values.get(spec.get("y_param"))]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in point):
+            marks[name] = point
+    return marks
 
 
 #: Cells a heat map may hold: a 300-step strip of 30 layers, or a 30 x 30
@@ -627,7 +646,7 @@ def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, e
         # No hidden torch.manual_seed here: the code shown is the code run, so
         # a demo that needs repeatable randomness seeds itself, on screen
         # (tests/test_claims.py runs every lesson from two RNG states).
-        chart = Chart(lesson.charts, events, record=after_block is not None)
+        chart = Chart(lesson.charts, events, record=after_block is not None, values=resolved)
         _run_block(code, index, chart, events, after_block, filename)
 
 
