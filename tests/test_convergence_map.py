@@ -132,7 +132,8 @@ def test_the_rerun_the_prose_suggests_shows_what_it_says():
     cell = {spec["x_param"]: float(ns["lrs"][9]), spec["y_param"]: float(ns["momenta"][30])}
     assert cell[spec["x_param"]] == pytest.approx(0.047, abs=5e-4)
     resolved = params.resolve(lesson, cell)
-    (block,) = [b for b in lesson.demos if 'panel="ravine"' in b.text]
+    # The block whose literal the what-if parameter replaces: the race (FORMAT.md).
+    (block,) = [b for b in lesson.demos if f"\n{spec['x_param']} = " in b.text]
     chart = Chart(lesson.charts, None, record=True)
     exec(compile(params.substituted_code(block, resolved), "<race>", "exec"),
          {"__name__": "__main__", "chart": chart, "print": lambda *a, **k: None})
