@@ -178,3 +178,15 @@ async def test_the_demo_pane_draws_the_map_with_its_key(map_lesson):
         assert "█1: ≤9  █2: 10–19" in text
         assert (f"step: {min(finite)} to {max(finite)}; {diverged} diverged; {unreached} not reached; "
                 f"this run (0.4, 0.495): {steps_to_converge(0.4, 0.495)}") in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_snapshot_heat_map_in_the_focus_view_with_the_cell_cursor(snap_compare, map_lesson, lang, size):
+    async def run_then_focus(pilot):
+        await open_focus(pilot)
+        await pilot.press("right", "right", "up")
+        await pilot.pause(0.2)
+
+    app = make_app(lesson="8.4", lang=lang)
+    assert snap_compare(app, terminal_size=size, run_before=run_then_focus)

@@ -80,6 +80,7 @@ _UNREACHED = N_("not reached")
 _MARK = N_("this run's setting")
 _NO_DATA = N_("no data yet")
 _RANGE = N_("{z}: {lo} to {hi}")
+_LOG_TEXT = N_("{axis} (log scale)")
 _DIVERGED_COUNT = N_("{count} diverged")
 _UNREACHED_COUNT = N_("{count} not reached")
 _MARK_AT = N_("this run ({x}, {y}): {value}")
@@ -534,8 +535,7 @@ def captions(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int
         keys.append([(MARK_GLYPH, None), (" " + ui_gettext(_MARK), None)])
     axes = [[(f"x: {_axis_name(spec, 'x', gettext)}", "axis")], [(f"y: {_axis_name(spec, 'y', gettext)}", "axis")]]
     if spec.get("z"):
-        log = " (log)" if is_log(spec) else ""
-        axes.append([(f"z: {z_name}{log}", "axis")])
+        axes.append([(f"z: {ui_gettext(_LOG_TEXT).format(axis=z_name) if is_log(spec) else z_name}", "axis")])
 
     readout: list[list[Span]] = []
     if heatmap is None:
