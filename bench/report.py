@@ -246,6 +246,11 @@ METHOD = [
     "path every 50 ms); frames are the panel's canvas renders during the training window; keys (`j`, a counter on "
     "the last line) timed while it trains and while idle, alternating; bytes: written during training per frame. "
     "`python -m bench.landscape` takes this measure alone.",
+    "- **convergence map**: 8.4's map block run in the bench's own process (bench/convmap.py): its "
+    "`steps_to_settle` over the lesson's whole grid, timed, against a Python loop over the same cells, one "
+    "`torch.optim.SGD(momentum=…)` per cell for the same 300 steps (tests/convergence_map.py), in the same run "
+    "(one round of the loop, between two of the batched map's five; neither timed cold); the two answers are compared cell by cell. "
+    "`--quick` keeps the grid's first momentum row. `python -m bench.convmap` takes this measure alone.",
     "- **launch**: from fork of `gradtour --lang en --lesson 8.1` in the pty to the arrival of the bytes that put "
     "the first words of the lesson's first paragraph on screen; baseline `python bench/bare_app.py`, a Textual app "
     "with one Static, to its line; floor `python bench/floor_app.py`, 8.1's opening drawn with Textual, PyYAML, "

@@ -35,6 +35,7 @@ FIGURES = (
     "bytes written per landscape frame",
     "heat map (30 × 30 cells) redraw",
     "cell cursor step (→) → readout names the cell",
+    "convergence map (8.4)",
 )
 
 
