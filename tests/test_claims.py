@@ -367,3 +367,42 @@ def test_the_initialisation_must_match_the_activation():
         first, last, _ = runs[kept]
         assert 0.1 < first / last < 10, (kept, runs[kept])
     assert runs["ReLU, Xavier"][2] < 1e-6 < runs["ReLU, He"][2]
+
+
+def _training_strips(seed: int) -> dict[str, dict]:
+    """8.6's training-strips block alone, through the runner, its random tensors
+    nudged with `seed`: the newest `heatmap` event of each strip panel, which is
+    what the learner's map shows when the run ends."""
+    import dataclasses
+
+    from tests.perturb import nudged
+
+    lesson = catalog.load("8.6")
+    block = next(block for block in lesson.demos if "chart.heatmap" in block.text)
+    alone = dataclasses.replace(lesson, blocks=(block,), params={"strip_lr": lesson.params["strip_lr"]})
+    events: list[dict] = []
+    with nudged(seed):
+        status = run_lesson(alone, None, DEVICE, events.append)
+    assert status == "ok", [e for e in events if e["event"] == "error"]
+    return {e["panel"]: e for e in events if e["event"] == "heatmap"}
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_the_plain_networks_first_layer_stays_dark_while_the_residual_one_learns(seed):
+    """8.6's strips: at every step of the training, layer 1 of the plain network gets
+    a gradient at least 1e8 times smaller than layer 1 of the residual one (the
+    prose says about 10 orders of magnitude), and stays below 1e-10 throughout;
+    the residual network's strip starts bright in every layer and ends darker
+    (it has fit its data). Nudged, as another machine would run it."""
+    strips = _training_strips(seed)
+    assert set(strips) == {"strip_plain", "strip_residual", "strip_layernorm", "strip_both"}
+    plain, residual = strips["strip_plain"], strips["strip_residual"]
+    steps = len(plain["x"])
+    assert steps >= 40 and plain["x"] == residual["x"] == list(range(1, steps + 1))
+    assert plain["y"][0] == 1 and len(plain["z"]) == len(plain["y"]) == 50
+    first_plain, first_residual = plain["z"][0], residual["z"][0]
+    assert max(first_plain) < 1e-10
+    assert all(r / p > 1e8 for p, r in zip(first_plain, first_residual, strict=True))
+    # Bright in every layer at the first step, darker in every layer at the last.
+    assert min(row[0] for row in residual["z"]) > 1.0
+    assert all(row[-1] < row[0] / 100 for row in residual["z"])
