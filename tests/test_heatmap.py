@@ -266,7 +266,7 @@ def test_a_log_scale_takes_zeros_into_its_lowest_level_and_keys_round_decades():
     rows, _ = plain_rows(panel, 6 * 4 + 3, 3, spec)
     assert rows[0][0] == heatmap.LEVEL_GLYPHS[0] and rows[0][4] == heatmap.LEVEL_GLYPHS[0]
     legend = " ".join(charts.plain(line) for line in charts.captions(spec, panel, 200, color=False).legend)
-    assert legend.startswith("1: <0.003  2: 0.003–0.01") and "z: steps (log)" in legend
+    assert legend.startswith("1: <0.003  2: 0.003–0.01") and "z: steps (log scale)" in legend
     # On a linear scale the same numbers fall in far fewer distinct levels.
     assert len(set(plain_rows(panel, 27, 3)[0][0][:24])) < len(set(rows[0][:24]))
 

@@ -247,6 +247,10 @@ class GradTour(LabActions, App):
     def action_export_demo(self) -> None:
         self.demos.export(self.lesson_id)
 
+    def on_cell_chosen(self, message) -> None:
+        """`enter` on a heat map's cell (the focus view's CellChosen): its setting, then the demo again."""
+        self.demos.rerun_with(message.lesson, message.values)
+
     def action_copy_code(self) -> None:
         self.demos.copy_code(self.lesson_id)
 

@@ -52,7 +52,7 @@ from lessons.course.i18n import N_
 
 __all__ = [
     "CURSOR_STYLE", "DIVERGED_GLYPH", "LEVEL_GLYPHS", "MARK_GLYPH", "RAMP", "UNREACHED_GLYPH", "Levels",
-    "captions", "cell_of", "cell_readout", "is_heatmap", "levels", "render_canvas", "render_text", "separator",
+    "captions", "cell_of", "cell_readout", "grid_of", "is_heatmap", "levels", "render_canvas", "render_text", "separator",
     "text_height",
 ]
 
@@ -80,6 +80,7 @@ _UNREACHED = N_("not reached")
 _MARK = N_("this run's setting")
 _NO_DATA = N_("no data yet")
 _RANGE = N_("{z}: {lo} to {hi}")
+_LOG_TEXT = N_("{axis} (log scale)")
 _DIVERGED_COUNT = N_("{count} diverged")
 _UNREACHED_COUNT = N_("{count} not reached")
 _MARK_AT = N_("this run ({x}, {y}): {value}")
@@ -96,9 +97,9 @@ MIN_HEIGHT = 3
 TEXT_HEIGHT = 31
 
 
-def text_height(panel: PanelData | None) -> int:
+def text_height(panel: PanelData | None, previous: PanelData | None = None) -> int:
     """The canvas height `gradtour run` prints: a line per grid row (and the x labels), within TEXT_HEIGHT."""
-    grid = panel.heatmap if panel is not None else None
+    grid = grid_of(panel, previous)
     return min(TEXT_HEIGHT, max(MIN_HEIGHT, (len(grid.ys) if grid is not None else 0) + 1))
 
 
@@ -351,9 +352,18 @@ def cell_of(heatmap: Heatmap | None, x: float, y: float) -> tuple[int, int] | No
     return found[0], found[1]
 
 
+def grid_of(panel: PanelData | None, previous: PanelData | None = None) -> Heatmap | None:
+    """The grid a panel shows: its own, else (a new run that has sent none yet) the previous run's."""
+    for source in (panel, previous):
+        if source is not None and source.heatmap is not None:
+            return source.heatmap
+    return None
+
+
 def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, color: bool,
-          cursor: tuple[int, int] | None) -> tuple[_Frame, list[list[_Cell]]] | None:
-    heatmap = panel.heatmap if panel is not None else None
+          cursor: tuple[int, int] | None, previous: PanelData | None = None
+          ) -> tuple[_Frame, list[list[_Cell]]] | None:
+    heatmap = grid_of(panel, previous)
     if heatmap is None or width < MIN_WIDTH or height < MIN_HEIGHT:
         return None
     frame = _Frame(heatmap, width, height)
@@ -426,13 +436,15 @@ def _sgr(fg: int | None, bg: int | None, bold: bool, reverse: bool) -> str:
 
 
 def render_canvas(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
-                  color: bool = True, cursor: tuple[int, int] | None = None) -> str:
+                  color: bool = True, cursor: tuple[int, int] | None = None,
+                  previous: PanelData | None = None) -> str:
     """The heat map of `panel` as `height` lines of `width` cells (ANSI colours with `color`).
 
     `cursor`: the (column, row) of the grid cell to mark, row 0 the bottom.
+    `previous`: the last run's panel, drawn until this run sends its grid.
     """
     width, height = int(width), int(height)
-    drawn = _draw(spec, panel, width, height, color, cursor)
+    drawn = _draw(spec, panel, width, height, color, cursor, previous)
     if drawn is None:
         return _blank(width, height)
     frame, grid = drawn
@@ -461,11 +473,11 @@ def _rich_style(fg: int | None, bg: int | None, bold: bool, reverse: bool) -> St
 
 
 def render_text(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
-                cursor: tuple[int, int] | None = None) -> Text:
+                cursor: tuple[int, int] | None = None, previous: PanelData | None = None) -> Text:
     """The same canvas in colour as a rich Text for the TUI, built directly (no ANSI to parse back)."""
     width, height = int(width), int(height)
     text = Text(no_wrap=True, overflow="crop", end="")
-    drawn = _draw(spec, panel, width, height, True, cursor)
+    drawn = _draw(spec, panel, width, height, True, cursor, previous)
     if drawn is None:
         text.append(_blank(width, height))
         return text
@@ -496,12 +508,12 @@ def _axis_name(spec: Mapping[str, Any], key: str, gettext: Gettext) -> str:
 
 
 def captions(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, gettext: Gettext = identity,
-             ui_gettext: Gettext = identity, *, color: bool = True) -> Captions:
+             ui_gettext: Gettext = identity, *, color: bool = True, previous: PanelData | None = None) -> Captions:
     """Title; legend (the key: each level's digit and range, diverged, not reached, this
     run's setting; the axis names and what a cell is); readout (the range of the numbers,
     how many cells diverged or were not reached, and this run's own cell)."""
     spec = spec or {}
-    heatmap = panel.heatmap if panel is not None else None
+    heatmap = grid_of(panel, previous)
     width = max(1, int(width))
     title = gettext(str(spec["title"])) if spec.get("title") else ""
     scale = levels(heatmap, is_log(spec))
@@ -523,8 +535,7 @@ def captions(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int
         keys.append([(MARK_GLYPH, None), (" " + ui_gettext(_MARK), None)])
     axes = [[(f"x: {_axis_name(spec, 'x', gettext)}", "axis")], [(f"y: {_axis_name(spec, 'y', gettext)}", "axis")]]
     if spec.get("z"):
-        log = " (log)" if is_log(spec) else ""
-        axes.append([(f"z: {z_name}{log}", "axis")])
+        axes.append([(f"z: {ui_gettext(_LOG_TEXT).format(axis=z_name) if is_log(spec) else z_name}", "axis")])
 
     readout: list[list[Span]] = []
     if heatmap is None:
@@ -561,11 +572,12 @@ def _value_text(value: float, ui_gettext: Gettext) -> str:
 
 
 def cell_readout(spec: Mapping[str, Any] | None, panel: PanelData | None, cell: tuple[int, int],
-                 gettext: Gettext = identity, ui_gettext: Gettext = identity) -> list[str]:
+                 gettext: Gettext = identity, ui_gettext: Gettext = identity,
+                 previous: PanelData | None = None) -> list[str]:
     """What the cell at (column, row) says, in parts: "lr 0.21", "momentum 0.9", "steps: 23"
     (or "diverged", "not reached"); joined with " · " by the focus view's readout."""
     spec = spec or {}
-    heatmap = panel.heatmap if panel is not None else None
+    heatmap = grid_of(panel, previous)
     if heatmap is None:
         return [ui_gettext(_NO_DATA)]
     i, j = cell

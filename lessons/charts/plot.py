@@ -114,7 +114,7 @@ def render_canvas(
             return _blank(width, height)
     if heatmap.is_heatmap(spec):
         try:
-            return heatmap.render_canvas(spec, panel, width, height, color=color)
+            return heatmap.render_canvas(spec, panel, width, height, color=color, previous=previous)
         except Exception:  # noqa: BLE001 - as below
             _log.debug("heat map %r not drawn", spec.get("title"), exc_info=True)
             return _blank(width, height)
@@ -303,10 +303,10 @@ def render_landscape(spec: Mapping[str, Any] | None, panel: PanelData | None, wi
 
 
 def render_heatmap(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
-                   cursor: tuple[int, int] | None = None) -> Text:
+                   cursor: tuple[int, int] | None = None, previous: PanelData | None = None) -> Text:
     """A heat-map panel's canvas in colour as a rich Text, with the cell `cursor` (column, row) marked."""
     try:
-        return heatmap.render_text(spec, panel, width, height, cursor=cursor)
+        return heatmap.render_text(spec, panel, width, height, cursor=cursor, previous=previous)
     except Exception:  # noqa: BLE001 - a chart glitch never takes the lesson down
         _log.debug("heat map %r not drawn", (spec or {}).get("title"), exc_info=True)
         return Text(_blank(int(width), int(height)), no_wrap=True, overflow="crop", end="")
@@ -333,7 +333,7 @@ def captions(
     if landscape.is_landscape(spec):
         return landscape.captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color)
     if heatmap.is_heatmap(spec):
-        return heatmap.captions(spec, panel, width, gettext, ui_gettext, color=color)
+        return heatmap.captions(spec, panel, width, gettext, ui_gettext, color=color, previous=previous)
     return line_captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=color,
                          hidden=hidden, numbered=numbered)
 
@@ -357,7 +357,7 @@ def render_panel_text(
     width = max(MIN_WIDTH, int(width))
     if height is None:
         height = (LANDSCAPE_TEXT_HEIGHT if landscape.is_landscape(spec)
-                  else heatmap.text_height(panel) if heatmap.is_heatmap(spec) else DEFAULT_TEXT_HEIGHT)
+                  else heatmap.text_height(panel, previous) if heatmap.is_heatmap(spec) else DEFAULT_TEXT_HEIGHT)
     caps = captions(spec, panel, width, gettext, ui_gettext, previous=previous, color=False)
     canvas = render_canvas(spec, panel, width, height, previous=previous, color=False)
     lines = [*map(plain, caps.title_lines), *canvas.split("\n"), *map(plain, caps.legend), *map(plain, caps.readout)]

@@ -24,7 +24,7 @@ from lessons.course.catalog import Block, Lesson, LessonError
 from lessons.course.i18n import N_
 
 __all__ = [
-    "DEVICE", "TYPES", "ParamError", "ParamSpec", "Problem", "check_value", "defaults",
+    "DEVICE", "TYPES", "ParamError", "ParamSpec", "Problem", "cell_setting", "check_value", "defaults",
     "format_value", "param_specs", "parse_setting", "parse_value", "printable", "resolve", "substituted_code",
 ]
 
@@ -275,6 +275,21 @@ def _as_float(spec: ParamSpec, value: Any) -> float:
     if not math.isfinite(number):
         raise ParamError(E_NOT_FINITE, name=spec.name, text=_echo(repr(value)))
     return number
+
+
+def cell_setting(lesson: Lesson, numbers: Mapping[str, float]) -> dict[str, Any]:
+    """The values a heat map's cell sets (parameter name → the cell's x or y), validated like the what-if form.
+
+    A float keeps six significant digits, so that the code shows `lr = 0.0303`
+    rather than the float32 noise of a computed grid; an int parameter takes
+    the nearest whole number. ParamError when a value is out of its bounds.
+    """
+    chosen = {}
+    for name, number in numbers.items():
+        spec = _spec_named(lesson, name)
+        value = _as_float(spec, number)
+        chosen[name] = check_value(spec, round(value) if spec.type == "int" else float(f"{value:.6g}"))
+    return chosen
 
 
 def parse_setting(lesson: Lesson, setting: str) -> tuple[str, Any]:

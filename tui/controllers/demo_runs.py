@@ -248,7 +248,7 @@ class DemoRuns:
             # Before the line: the pane draws the result strip with the lines.
             record.note_result(text)
             self._line(record, text)
-        elif kind in ("points", "bars", "surface", "arrow", "diverged"):
+        elif kind in ("points", "bars", "surface", "arrow", "heatmap", "diverged"):
             panel = record.data.apply(event)
             if kind == "diverged":
                 series = str(event.get("series", "?"))
@@ -348,6 +348,24 @@ class DemoRuns:
         if self.app.lesson_id == lesson.id:
             self.app.lesson_screen.lesson_view.set_code_values(self.shown_values(lesson))
             self.app.notify(_(MSG_VALUES_SET), timeout=4)
+
+    def rerun_with(self, lesson_id: str, numbers: dict[str, float]) -> bool:
+        """Set the parameters a heat map's cell names to its values (validated as
+        the what-if form validates) and run the demo again; False, with the
+        learner told why, when a value cannot be used."""
+        from lessons.demos.params import ParamError, cell_setting
+
+        lesson = catalog.load(lesson_id)
+        try:
+            chosen = cell_setting(lesson, numbers)
+        except ParamError as exc:
+            self.app.notify(exc.message(_), severity="error", timeout=8)
+            return False
+        self.values[lesson.id] = {**self.values_for(lesson), **chosen}
+        if self.app.lesson_id == lesson.id:
+            self.app.lesson_screen.lesson_view.set_code_values(self.shown_values(lesson))
+        self.run(lesson.id)
+        return True
 
     def _script(self, lesson: Lesson) -> str | None:
         """The lesson's demos as one script with the learner's values; None

@@ -6,7 +6,9 @@ rows allow, and a readout line under the chart that quotes every curve's
 recorded value at the cursor ("step 12 · LR=0.1: 0.005215 · …").
 
 Keys: ←/→ (and home/end) move the cursor over the x values the chart has
-recorded; `tab`/`shift+tab` show the lesson's next/previous chart; `y`
+recorded (on a heat map ←/→/↑/↓ move a cell cursor, and `enter` sets the
+parameters the map's x and y name to the cell's values, returns to the lesson
+and reruns the demo: `CellChosen`, to the app); `tab`/`shift+tab` show the lesson's next/previous chart; `y`
 switches the y axis between log and linear; `1` … `9` hide or show that
 series; `escape` returns to the lesson, whose pane then shows the chart
 last looked at.
@@ -38,7 +40,7 @@ from tui.widgets.demo_pane import ChartDataChanged, RunRecord
 from tui.widgets.focus_chart import FocusChart
 from tui.widgets.footer import LocalizedFooter
 
-__all__ = ["CSS_PATH", "CursorMoved", "FocusScreen"]
+__all__ = ["CSS_PATH", "CellChosen", "CursorMoved", "FocusScreen"]
 
 CSS_PATH = Path(__file__).with_name("focus_view.tcss")
 
@@ -57,6 +59,15 @@ class CursorMoved(Message):
         self.x = x
 
 
+class CellChosen(Message):
+    """`enter` on a heat map: rerun `lesson`'s demo with `values` (parameter → the cell's number)."""
+
+    def __init__(self, lesson: str, values: dict[str, float]) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.values = values
+
+
 class FocusScreen(Screen[str]):
     """One chart of `record` on the whole screen; dismissed with the name of the chart last shown."""
 
@@ -65,6 +76,12 @@ class FocusScreen(Screen[str]):
     BINDINGS = [
         Binding("left", "cursor(-1)", N_("cursor"), key_display="←→", priority=True),
         Binding("right", "cursor(1)", N_("cursor"), show=False, priority=True),
+        # On a heat map the same keys move a cell cursor (check_action picks one of each pair).
+        Binding("left", "cell(-1, 0)", N_("cell"), key_display="←→↑↓", priority=True),
+        Binding("right", "cell(1, 0)", N_("cell"), show=False, priority=True),
+        Binding("up", "cell(0, 1)", N_("cell"), show=False, priority=True),
+        Binding("down", "cell(0, -1)", N_("cell"), show=False, priority=True),
+        Binding("enter", "rerun_cell", N_("rerun here")),
         Binding("home", "cursor_to('home')", N_("first"), show=False),
         Binding("end", "cursor_to('end')", N_("newest"), show=False),
         Binding("tab", "cycle(1)", N_("next chart"), priority=True),
@@ -129,6 +146,16 @@ class FocusScreen(Screen[str]):
     # -- actions ------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        heat = self.chart.is_heatmap
+        if action in ("cursor", "toggle_log"):
+            # A heat map has no x cursor, and its colour key is its scale.
+            return not heat
+        if action == "cell":
+            return heat
+        if action == "rerun_cell":
+            if not heat or not (self.chart.spec.get("x_param") and self.chart.spec.get("y_param")):
+                return False
+            return self.chart.grid() is not None or None  # shown, greyed, until the map arrives
         if action == "cycle":
             return len(self.names) > 1
         if action == "toggle_series":
@@ -143,14 +170,36 @@ class FocusScreen(Screen[str]):
         self._cursor_moved()
 
     def action_cursor_to(self, where: str) -> None:
+        if self.chart.is_heatmap:
+            self.chart.move_cell(to=where)
+            return
         self.chart.move(to=where)
         self._cursor_moved()
+
+    def action_cell(self, columns: int, rows: int) -> None:
+        self.chart.move_cell(columns, rows)
+
+    def action_rerun_cell(self) -> None:
+        """The cell's setting, checked here so that a bad one is said where it was chosen; then back and rerun."""
+        from lessons.demos.params import ParamError, cell_setting
+
+        values = self.chart.cell_values()
+        if values is None:
+            return
+        try:
+            cell_setting(self.record.lesson, values)
+        except ParamError as exc:
+            self.notify(exc.message(_), severity="error", timeout=8)
+            return
+        self.app.post_message(CellChosen(self.record.lesson.id, values))
+        self.action_back()
 
     def action_cycle(self, step: int) -> None:
         self.index = (self.index + step) % len(self.names)
         chart = self.chart
         chart.spec = self._spec()
         chart.chosen = None
+        chart.cell = None
         chart.hidden = frozenset()
         chart.yscale = None
         chart.set_data(*self._panel_data())

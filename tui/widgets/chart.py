@@ -83,6 +83,7 @@ class ChartPanel(Widget):
         self.spec: dict[str, Any] = dict(spec or {})
         # A map needs room in both directions (chart.tcss gives it more).
         self.set_class(charts.is_landscape(self.spec), "-landscape")
+        self.set_class(charts.is_heatmap(self.spec), "-heatmap")
         self._data = data
         self._previous = previous
         self._gettext: Gettext = gettext or _identity
@@ -154,6 +155,10 @@ class ChartPanel(Widget):
         caps = charts.captions(self.spec, self._data, 10_000, self._gettext, self._ui_gettext)
         return " ".join(charts.plain(line) for line in caps.readout)
 
+    def cursor_cell(self) -> tuple[int, int] | None:
+        """On a heat map, the (column, row) of the cell to draw as the cursor's (the focus view's)."""
+        return None
+
     # ------------------------------------------------------------ rendering
 
     def _redraw(self) -> None:
@@ -180,11 +185,14 @@ class ChartPanel(Widget):
             width, height,
             id(data), data.version if data is not None else None,
             id(previous), previous.version if previous is not None else None,
-            self.hidden, self.yscale,
+            self.hidden, self.yscale, cell := self.cursor_cell(),
         )
         if key != self._canvas_key:
             if charts.is_landscape(self.spec):
                 self._canvas = charts.render_landscape(self.spec, data, width, height, previous=previous)
+            elif charts.is_heatmap(self.spec):
+                self._canvas = charts.render_heatmap(self.spec, data, width, height, cursor=cell,
+                                                     previous=previous)
             else:
                 ansi = charts.render_canvas(self.view_spec, data, width, height, previous=previous, color=True,
                                             hidden=self.hidden)

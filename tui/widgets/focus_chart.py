@@ -3,7 +3,9 @@ for the whole screen, with a cursor that reads every curve's value.
 
 The cursor is a column drawn over the cached canvas, so a step costs no
 plotext render; the readout line under the chart quotes the recorded value
-of every curve at the cursor ("step 12 · LR=0.1: 0.005215 · …").
+of every curve at the cursor ("step 12 · LR=0.1: 0.005215 · …"). On a heat
+map the cursor is a cell (`cell`, moved by `move_cell`), drawn with the map,
+and the readout names it ("lr 0.21 · momentum 0.9 · steps: 23").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.text import Text
 
 from lessons import charts
 from lessons.charts import cursor as chart_cursor
+from lessons.charts import heatmap
 from tui.i18n import N_
 from tui.widgets.chart import ChartPanel
 
@@ -36,6 +39,8 @@ class FocusChart(ChartPanel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chosen: float | None = None
+        #: On a heat map, the cell the learner moved the cursor to (None: the run's setting)
+        self.cell: tuple[int, int] | None = None
         self._positions_key: tuple | None = None
         self._positions: list[float] = []
 
@@ -70,7 +75,65 @@ class FocusChart(ChartPanel):
         self.refresh()
         return self.chosen
 
+    # -- a heat map's cell cursor ------------------------------------------------
+
+    @property
+    def is_heatmap(self) -> bool:
+        return charts.is_heatmap(self.spec)
+
+    def grid(self) -> Any:
+        """The heat map's grid shown (this run's, else the previous run's), or None."""
+        return heatmap.grid_of(self.data, self.previous)
+
+    def reading_cell(self) -> tuple[int, int] | None:
+        """The cell the cursor is on: the chosen one (kept inside a grid that
+        changed size), else the run's own setting, else the bottom-left one."""
+        grid = self.grid()
+        if grid is None:
+            return None
+        if self.cell is None:
+            mark = heatmap.cell_of(grid, *grid.mark) if grid.mark is not None else None
+            return mark or (0, 0)
+        column, row = self.cell
+        return min(column, len(grid.xs) - 1), min(row, len(grid.ys) - 1)
+
+    def cursor_cell(self) -> tuple[int, int] | None:
+        return self.reading_cell() if self.is_heatmap else None
+
+    def move_cell(self, columns: int = 0, rows: int = 0, *, to: str | None = None) -> tuple[int, int] | None:
+        """Move the cell cursor by columns/rows (up is +1: row 0 is the bottom), or
+        `to` "home"/"end" of its row; return the cell now chosen."""
+        grid = self.grid()
+        cell = self.reading_cell()
+        if grid is None or cell is None:
+            return None
+        column, row = cell
+        if to == "home":
+            column = 0
+        elif to == "end":
+            column = len(grid.xs) - 1
+        column = max(0, min(len(grid.xs) - 1, column + columns))
+        row = max(0, min(len(grid.ys) - 1, row + rows))
+        self.cell = (column, row)
+        self.refresh()
+        return self.cell
+
+    def cell_values(self) -> dict[str, float] | None:
+        """What `enter` sets: the spec's x_param and y_param → the cursor cell's x and y."""
+        grid, cell = self.grid(), self.reading_cell()
+        names = (self.spec.get("x_param"), self.spec.get("y_param"))
+        if grid is None or cell is None or not all(names):
+            return None
+        return {str(names[0]): grid.xs[cell[0]], str(names[1]): grid.ys[cell[1]]}
+
     def readout_line(self, width: int = 10_000) -> tuple[charts.Line, ...]:
+        if self.is_heatmap:
+            cell = self.reading_cell()
+            if cell is None:
+                return (((self._ui_gettext(charts.NO_DATA), "readout"),),)
+            parts = heatmap.cell_readout(self.spec, self.data, cell, self._gettext, self._ui_gettext, self.previous)
+            return charts.pack([[(part, "readout")] for part in parts], width,
+                               gap=heatmap.separator(self._ui_gettext))
         data = self.data
         x = self.reading_x()
         if data is None or x is None:
@@ -91,6 +154,8 @@ class FocusChart(ChartPanel):
         Drawn over the canvas, not by plotext: a cursor step then costs no
         re-render (bench/RESULTS.md). Where a curve passes, the curve stays.
         """
+        if self.is_heatmap:
+            return canvas  # its cursor is a cell, drawn with the map
         x = self.reading_x()
         column = None if x is None else charts.cursor_column(
             self.view_spec, self.data, x, width, height, previous=self.previous, hidden=self.hidden)
