@@ -11,6 +11,7 @@ canvas plus captions laid out by terminal cells.
     landscape a 2-D loss as a shaded height map with optimizer paths (kind: landscape)
     titles    a title shortened or wrapped between whole tokens, never inside one
     cursor    what every curve reads at a cursor's x (the focus view's readout)
+    state_table  one optimizer step's state (a `state` event's record) as a table of lines
 
 The names below are the face the TUI and `gradtour run` use.
 """
