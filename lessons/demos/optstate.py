@@ -405,6 +405,9 @@ class Stepper:
         self._watches: weakref.WeakKeyDictionary[Any, _Watch] = weakref.WeakKeyDictionary()
         #: gradients taken away from a frozen optimizer during its step, by id
         self._hidden: dict[int, list[tuple[Any, Any]]] = {}
+        #: step() calls in progress per optimizer (by id): a subclass's step() that
+        #: calls super().step() runs the hooks twice, nested; only the outer call counts
+        self._depth: dict[int, int] = {}
         #: step() calls of each frozen optimizer since it froze
         self._frozen_calls: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 
@@ -420,6 +423,7 @@ class Stepper:
             for handle in handles:
                 handle.remove()
             self._hidden.clear()
+            self._depth.clear()
 
     def watch(self, optimizer: Any, series: str | None, panel: str | None, names: Sequence[str]) -> None:
         self._watches[optimizer] = _Watch(optimizer, series, panel, names)
@@ -428,9 +432,13 @@ class Stepper:
         return self._steps.get(optimizer, 0)
 
     def _pre(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        depth = self._depth[id(optimizer)] = self._depth.get(id(optimizer), 0) + 1
+        if depth > 1:
+            return
         if self._limit is not None and self.steps(optimizer) >= self._limit:
             calls = self._frozen_calls[optimizer] = self._frozen_calls.get(optimizer, 0) + 1
             if calls > STALL_CALLS:
+                self._depth.pop(id(optimizer), None)
                 raise Stalled(describe(optimizer)["label"], self._limit)
             # An optimizer skips a parameter without a gradient: with none, its
             # step changes neither the weights nor its state.
@@ -446,6 +454,10 @@ class Stepper:
             watch.read_before(optimizer)
 
     def _post(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        depth = self._depth.pop(id(optimizer), 1) - 1
+        if depth:
+            self._depth[id(optimizer)] = depth
+            return
         hidden = self._hidden.pop(id(optimizer), None)
         if hidden is not None:
             for p, grad in hidden:
