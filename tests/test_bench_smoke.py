@@ -33,6 +33,9 @@ FIGURES = (
     "landscape (8.4's ravine, four paths) redraws while training",
     "key → screen while the landscape trains",
     "bytes written per landscape frame",
+    "step mode: `step` command → `paused` event",
+    "step mode: stop (SIGINT) of a paused run",
+    "bytes of one step's events on the worker's pipe",
 )
 
 

@@ -142,6 +142,7 @@ class _Printer:
             print(self.gettext_ui(STALLED).format(block=event["block"] + 1, optimizer=event["optimizer"]),
                   file=self.out, flush=True)
         elif kind == "frozen":
+            print(file=self.out)
             if not self.frozen:
                 self.frozen = True
                 print(self.gettext_ui(STEPS_NOTE).format(steps=self.steps), file=self.out)
