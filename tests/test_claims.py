@@ -406,3 +406,43 @@ def test_the_plain_networks_first_layer_stays_dark_while_the_residual_one_learns
     # Bright in every layer at the first step, darker in every layer at the last.
     assert min(row[0] for row in residual["z"]) > 1.0
     assert all(row[-1] < row[0] / 100 for row in residual["z"])
+
+
+def test_the_decay_part_the_block_prints_is_the_state_panels_decay_row():
+    """8.4's Adam + L2 against AdamW: the decay's part of step 100 that the block
+    computes from optimizer.state (divided by sqrt(v_hat) for L2, not for AdamW)
+    is what the state panel shows for that step, and L2's is enlarged along the
+    floor (w1) and shrunk across the ravine (w2), as the prose says."""
+    import dataclasses
+
+    lesson = catalog.load("8.4")
+    block = next(block for block in lesson.demos if 'panel="decay"' in block.text)
+    alone = dataclasses.replace(lesson, blocks=(block,), params={"decay_wd": lesson.params["decay_wd"]})
+    events: list[dict] = []
+    assert run_lesson(alone, None, DEVICE, events.append) == "ok"
+    printed = {}
+    for e in events:
+        if e["event"] == "out" and " step 100: " in e["text"]:
+            name, _, rest = e["text"].partition(" step 100: ")
+            coordinate = rest.split(" = ")[0]
+            fields = dict(part.split(" = ") for part in rest.split(", ")[:2])
+            printed[(name.strip(), coordinate)] = (float(fields["sqrt(v_hat)"]),
+                                                   float(rest.rsplit(" ", 1)[1]))
+    panel = {}
+    for e in events:
+        if e["event"] == "state" and e["panel"] == "decay":
+            for record in e["steps"]:
+                if record["step"] == 100:
+                    for param in record["params"]:
+                        formula = param["formula"]
+                        panel[(e["series"], param["name"])] = (param["before"], formula["decay"],
+                                                               formula["v_hat"] ** 0.5)
+    assert set(printed) == set(panel) == {(n, c) for n in ("adam_l2", "adamw") for c in ("w1", "w2")}
+    for key, (root, decay) in printed.items():
+        assert decay == pytest.approx(panel[key][1], abs=6e-4), key
+        assert root == pytest.approx(panel[key][2], abs=6e-3), key
+    undivided = {key: -0.3 * 0.2 * before for key, (before, _, _) in panel.items()}
+    for coordinate in ("w1", "w2"):
+        assert panel[("adamw", coordinate)][1] == pytest.approx(undivided[("adamw", coordinate)], rel=1e-4)
+    along, across = (panel[("adam_l2", c)][1] / undivided[("adam_l2", c)] for c in ("w1", "w2"))
+    assert along > 1.3 and across < 0.6, (along, across)
