@@ -9,7 +9,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench import convmap, heatmap, landscape, measures, report
+from bench import convmap, heatmap, landscape, measures, report, stepmode
+
+#: The measures with a module of their own, each with `measure` and `rows`.
+SECTIONS = (landscape, heatmap, convmap, stepmode)
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -30,11 +33,11 @@ def main(argv: list[str] | None = None) -> int:
 
     samples = measures.new_samples()
     load_before, started = os.getloadavg(), time.monotonic()
-    for measure in (*measures.ALL, landscape.measure, heatmap.measure, convmap.measure):
+    for measure in (*measures.ALL, *(section.measure for section in SECTIONS)):
         measure(settings, samples, log)
     text = report.render(samples, settings, command=_command(args), load_before=load_before,
                          load_after=os.getloadavg(), seconds=time.monotonic() - started,
-                         extra=[*landscape.rows(samples), *heatmap.rows(samples), *convmap.rows(samples)])
+                         extra=[row for section in SECTIONS for row in section.rows(samples)])
     args.out.write_text(text, encoding="utf-8")
     log(f"wrote {args.out}")
     return 0

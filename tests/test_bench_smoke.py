@@ -36,6 +36,9 @@ FIGURES = (
     "heat map (30 × 30 cells) redraw",
     "cell cursor step (→) → readout names the cell",
     "convergence map (8.4)",
+    "step mode: `step` command → `paused` event",
+    "step mode: stop (SIGINT) of a paused run",
+    "bytes of one step's events on the worker's pipe",
 )
 
 

@@ -367,3 +367,82 @@ def test_the_initialisation_must_match_the_activation():
         first, last, _ = runs[kept]
         assert 0.1 < first / last < 10, (kept, runs[kept])
     assert runs["ReLU, Xavier"][2] < 1e-6 < runs["ReLU, He"][2]
+
+
+def _training_strips(seed: int) -> dict[str, dict]:
+    """8.6's training-strips block alone, through the runner, its random tensors
+    nudged with `seed`: the newest `heatmap` event of each strip panel, which is
+    what the learner's map shows when the run ends."""
+    import dataclasses
+
+    from tests.perturb import nudged
+
+    lesson = catalog.load("8.6")
+    block = next(block for block in lesson.demos if "chart.heatmap" in block.text)
+    alone = dataclasses.replace(lesson, blocks=(block,), params={"strip_lr": lesson.params["strip_lr"]})
+    events: list[dict] = []
+    with nudged(seed):
+        status = run_lesson(alone, None, DEVICE, events.append)
+    assert status == "ok", [e for e in events if e["event"] == "error"]
+    return {e["panel"]: e for e in events if e["event"] == "heatmap"}
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_the_plain_networks_first_layer_stays_dark_while_the_residual_one_learns(seed):
+    """8.6's strips: at every step of the training, layer 1 of the plain network gets
+    a gradient at least 1e8 times smaller than layer 1 of the residual one (the
+    prose says about 10 orders of magnitude), and stays below 1e-10 throughout;
+    the residual network's strip starts bright in every layer and ends darker
+    (it has fit its data). Nudged, as another machine would run it."""
+    strips = _training_strips(seed)
+    assert set(strips) == {"strip_plain", "strip_residual", "strip_layernorm", "strip_both"}
+    plain, residual = strips["strip_plain"], strips["strip_residual"]
+    steps = len(plain["x"])
+    assert steps >= 40 and plain["x"] == residual["x"] == list(range(1, steps + 1))
+    assert plain["y"][0] == 1 and len(plain["z"]) == len(plain["y"]) == 50
+    first_plain, first_residual = plain["z"][0], residual["z"][0]
+    assert max(first_plain) < 1e-10
+    assert all(r / p > 1e8 for p, r in zip(first_plain, first_residual, strict=True))
+    # Bright in every layer at the first step, darker in every layer at the last.
+    assert min(row[0] for row in residual["z"]) > 1.0
+    assert all(row[-1] < row[0] / 100 for row in residual["z"])
+
+
+def test_the_decay_part_the_block_prints_is_the_state_panels_decay_row():
+    """8.4's Adam + L2 against AdamW: the decay's part of step 100 that the block
+    computes from optimizer.state (divided by sqrt(v_hat) for L2, not for AdamW)
+    is what the state panel shows for that step, and L2's is enlarged along the
+    floor (w1) and shrunk across the ravine (w2), as the prose says."""
+    import dataclasses
+
+    lesson = catalog.load("8.4")
+    block = next(block for block in lesson.demos if 'panel="decay"' in block.text)
+    alone = dataclasses.replace(lesson, blocks=(block,), params={"decay_wd": lesson.params["decay_wd"]})
+    events: list[dict] = []
+    assert run_lesson(alone, None, DEVICE, events.append) == "ok"
+    printed = {}
+    for e in events:
+        if e["event"] == "out" and " step 100: " in e["text"]:
+            name, _, rest = e["text"].partition(" step 100: ")
+            coordinate = rest.split(" = ")[0]
+            fields = dict(part.split(" = ") for part in rest.split(", ")[:2])
+            printed[(name.strip(), coordinate)] = (float(fields["sqrt(v_hat)"]),
+                                                   float(rest.rsplit(" ", 1)[1]))
+    panel = {}
+    for e in events:
+        if e["event"] == "state" and e["panel"] == "decay":
+            for record in e["steps"]:
+                if record["step"] == 100:
+                    for param in record["params"]:
+                        formula = param["formula"]
+                        panel[(e["series"], param["name"])] = (param["before"], formula["decay"],
+                                                               formula["v_hat"] ** 0.5)
+    assert set(printed) == set(panel) == {(n, c) for n in ("adam_l2", "adamw") for c in ("w1", "w2")}
+    for key, (root, decay) in printed.items():
+        assert decay == pytest.approx(panel[key][1], abs=6e-4), key
+        assert root == pytest.approx(panel[key][2], abs=6e-3), key
+    undivided = {key: -0.3 * 0.2 * before for key, (before, _, _) in panel.items()}
+    for coordinate in ("w1", "w2"):
+        assert panel[("adamw", coordinate)][1] == pytest.approx(undivided[("adamw", coordinate)], rel=1e-4)
+    along, across = (panel[("adam_l2", c)][1] / undivided[("adam_l2", c)] for c in ("w1", "w2"))
+    assert along > 1.3 and across < 0.6, (along, across)

@@ -3,20 +3,26 @@
 The script is the code the learner saw, with the same parameter values and
 comments and printed labels in the same language, and it prints what the run printed: like the
 runner, it seeds torch before every block, and `chart` is a stub that draws
-nothing, so it needs nothing but torch. Its header holds no prose, only the
+nothing, so it needs nothing but torch. Its `watch` prints, after each step of
+the watched optimizer, what the state panel shows: one line per number it
+trains, the values read from `optimizer.state` (`WATCH_LINE` matches them). Its header holds no prose, only the
 lesson's id and title and the values used, so it reads the same in any
 language.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from lessons.course.catalog import Gettext, Lesson, translate_code
 from lessons.demos import params
 
-__all__ = ["export_script"]
+__all__ = ["WATCH_LINE", "export_script"]
+
+#: A line the script's `chart.watch` prints: "adam step 3  w1: g=-1.42 m=-0.4162 v=0.007115 Δw=0.299".
+WATCH_LINE = re.compile(r"^\S+ step \d+  \S+: (\S+=\S+ )*Δw=\S+$")
 
 _PRELUDE = '''import torch
 
@@ -58,6 +64,40 @@ class _Chart:
             atexit.register(show)
         rows = values.tolist() if hasattr(values, "tolist") else [list(map(float, row)) for row in values]
         grids[panel] = (rows, [float(x) for x in xs], [float(y) for y in ys])
+
+    def watch(self, optimizer, series, panel=None, names=None):
+        # gradtour's state panel as text: after each step, per number,
+        # the gradient, the optimizer's state and the step taken.
+        params = [p for g in optimizer.param_groups for p in g["params"]]
+        names = list(names or [f"w[{i}]" for i in
+                               range(sum(p.numel() for p in params))])
+        short = {"momentum_buffer": "v", "exp_avg": "m", "exp_avg_sq": "v",
+                 "max_exp_avg_sq": "max_v"}
+        before, steps = [], [0]
+
+        def flat(t):
+            return t.detach().reshape(-1).tolist()
+
+        def pre(opt, args, kwargs):
+            before[:] = [flat(p) for p in params]
+
+        def post(opt, args, kwargs):
+            steps[0] += 1
+            rows = []
+            for p, old in zip(params, before):
+                held = {short.get(k, k): flat(v) for k, v in opt.state[p].items()
+                        if k != "step" and torch.is_tensor(v)
+                        and v.numel() == p.numel()}
+                if p.grad is not None:
+                    held = {"g": flat(p.grad), **held}
+                for i, (w0, w1) in enumerate(zip(old, flat(p))):
+                    cells = [f"{k}={v[i]:.4g}" for k, v in held.items()]
+                    rows.append(cells + [f"Δw={w1 - w0:.4g}"])
+            for name, cells in zip(names, rows):
+                print(f"{series} step {steps[0]}  {name}: " + " ".join(cells))
+
+        optimizer.register_step_pre_hook(pre)
+        optimizer.register_step_post_hook(post)
 
 
 chart = _Chart()

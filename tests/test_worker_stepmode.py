@@ -1,0 +1,166 @@
+"""Step mode through the real worker process: pause, one step per `step`, resume,
+a stop while paused, commands that are not for the run in progress, and hooks
+that end with their run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+import pytest_asyncio
+
+from lessons.worker.client import DemoWorker
+from tests.demo_sources import lesson_source
+
+READY_TIMEOUT = 60
+RUN_TIMEOUT = 60
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+CHARTS = {"ravine": {"title": "Ravine", "x": "w1", "y": "w2", "kind": "landscape"}}
+
+#: 300 Adam steps, slow enough (10 ms each) that a pause lands long before the end.
+TRAINING = lesson_source(
+    """
+    import time
+    import torch
+    w = torch.tensor([-4.0, -1.5], requires_grad=True)
+    optimizer = torch.optim.Adam([w], lr=0.3)
+    chart.watch(optimizer, "adam", panel="ravine", names=("w1", "w2"))
+    print("looping", flush=True)
+    for step in range(300):
+        optimizer.zero_grad()
+        (0.1 * (w[0] - 4) ** 2 + 2 * (w[1] - 1) ** 2).backward()
+        optimizer.step()
+        chart.path("adam", w[0], w[1], panel="ravine")
+        time.sleep(0.01)
+    print("done", step + 1)
+    """,
+    charts=CHARTS,
+)
+
+#: Trains without chart.watch: step mode works on every optimizer, watched or not.
+UNWATCHED = lesson_source(
+    """
+    import torch
+    model = torch.nn.Linear(4, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    print("looping", flush=True)
+    for step in range(200):
+        optimizer.zero_grad()
+        model(torch.ones(4)).sum().backward()
+        optimizer.step()
+    print("trained", step + 1)
+    """,
+    charts={},
+)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def worker():
+    demo_worker = DemoWorker(stop_grace=2.0)
+    await demo_worker.start()
+    assert await demo_worker.wait_ready(READY_TIMEOUT), demo_worker.failure
+    yield demo_worker
+    await demo_worker.close()
+
+
+async def drive(worker: DemoWorker, source: str, react) -> list[dict]:
+    """Run `source`; `react(event, seen)` after each event; all events up to `done`."""
+    async def collect():
+        seen: list[dict] = []
+        async for event in worker.run(None, source=source):
+            seen.append(event)
+            react(event, seen)
+        return seen
+
+    return await asyncio.wait_for(collect(), RUN_TIMEOUT)
+
+
+def steps_recorded(events: list[dict]) -> list[int]:
+    return [record["step"] for e in events if e["event"] == "state" for record in e["steps"]]
+
+
+async def test_each_step_command_takes_exactly_one_optimizer_step_then_resume(worker):
+    stepped = []
+
+    def react(event, seen):
+        if event.get("text") == "looping":
+            worker.pause()
+        elif event["event"] == "paused":
+            stepped.append(event["step"])
+            if len(stepped) < 6:
+                worker.step()
+            else:
+                worker.resume()
+
+    events = await drive(worker, TRAINING, react)
+    assert events[-1]["status"] == "ok"
+    paused = [e for e in events if e["event"] == "paused"]
+    first = paused[0]["step"]
+    assert first < 100  # paused long before the end
+    assert [e["step"] for e in paused] == list(range(first, first + 6))
+    assert all((e["optimizer"], e["series"]) == ("Adam", "adam") for e in paused)
+    # At each pause, the state of that very step has already been sent, and no later one.
+    for index, event in enumerate(events):
+        if event["event"] == "paused":
+            assert steps_recorded(events[:index])[-1] == event["step"]
+    assert steps_recorded(events) == list(range(1, 301))
+    assert [e["text"] for e in events if e["event"] == "out"][-1] == "done 300"
+
+
+async def test_step_while_running_pauses_and_an_unwatched_optimizer_pauses_too(worker):
+    def react(event, seen):
+        if event.get("text") == "looping":
+            worker.step()
+        elif event["event"] == "paused":
+            worker.resume()
+
+    events = await drive(worker, UNWATCHED, react)
+    assert events[-1]["status"] == "ok"
+    (paused,) = [e for e in events if e["event"] == "paused"]
+    assert paused["optimizer"] == "SGD" and paused["series"] is None
+    assert not [e for e in events if e["event"] == "state"]
+
+
+async def test_a_stop_ends_a_paused_run_promptly_and_the_next_run_is_untouched(worker):
+    stop_times = []
+
+    def react(event, seen):
+        if event.get("text") == "looping":
+            worker.pause()
+        elif event["event"] == "paused":
+            stop_times.append(time.monotonic())
+            worker.stop()
+
+    events = await drive(worker, TRAINING, react)
+    elapsed = time.monotonic() - stop_times[0]
+    assert events[-1]["status"] == "stopped"
+    # SIGINT reaches a paused run within the 50 ms of its wait, not the 2 s kill.
+    assert elapsed < 1.0, elapsed
+    assert worker.pid is not None and worker.ready
+    # The hooks went with the run: an unwatched run sends no state and never pauses.
+    events = await drive(worker, UNWATCHED, lambda event, seen: None)
+    assert events[-1]["status"] == "ok"
+    assert {e["event"] for e in events} <= {"start", "out", "done"}
+
+
+async def test_commands_for_no_run_or_another_run_are_ignored(worker):
+    # Straight to the worker's stdin: the client itself sends nothing when idle.
+    stdin = worker._proc.stdin
+    for command in ({"cmd": "pause"}, {"cmd": "step"}, {"cmd": "pause", "id": "r-old"}):
+        stdin.write((json.dumps(command) + "\n").encode())
+    await stdin.drain()
+    await asyncio.sleep(0.2)
+
+    def react(event, seen):
+        if event.get("text") == "looping":
+            stdin.write((json.dumps({"cmd": "pause", "id": "r-old"}) + "\n").encode())
+
+    events = await drive(worker, UNWATCHED, react)
+    assert events[-1]["status"] == "ok"
+    assert not [e for e in events if e["event"] == "paused"]
+    # The client's methods are no-ops when nothing runs.
+    worker.pause(), worker.step(), worker.resume()
