@@ -470,11 +470,16 @@ class Stepper:
             self._events.state(watch, watch.panel, watch.series, watch.info, record)
             for arrow in watch.arrows(record):
                 self._events.latest(("arrow", arrow["panel"], arrow["series"], arrow["kind"]), arrow)
+        frozen = self._limit is not None and step == self._limit
+        pausing = self._control is not None and self._control.pausing
+        if not (frozen or pausing):
+            return
+        # Described only here: every step of a network's optimizer passes above.
         label = watch.info["label"] if watch is not None else describe(optimizer)["label"]
         series = watch.series if watch is not None else None
-        if self._limit is not None and step == self._limit:
+        if frozen:
             self._events.send({"event": "frozen", "optimizer": label, "series": series, "step": step})
-        if self._control is not None and self._control.pausing:
+        if pausing:
             # send() flushes first: the charts and the panel show this very step.
             self._events.send({"event": "paused", "optimizer": label, "series": series, "step": step})
             self._control.wait()
