@@ -175,3 +175,10 @@ def test_text_is_the_lines_without_trailing_spaces():
     text = state_table.text(record([adam_param("w1")]), {"type": "Adam", "label": "Adam"}, 76)
     assert text.splitlines()[0] == "Adam · step 5 · lr 0.3"
     assert all(line == line.rstrip() for line in text.splitlines())
+
+
+def test_the_key_line_can_be_left_out():
+    rec = record([adam_param("w1")])
+    with_key = state_table.lines(rec, {"type": "Adam", "label": "Adam"}, 76)
+    without = state_table.lines(rec, {"type": "Adam", "label": "Adam"}, 76, key=False)
+    assert without == with_key[:-1]

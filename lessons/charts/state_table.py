@@ -134,9 +134,9 @@ class _Cell:
 
 
 def lines(record: Mapping[str, Any], optimizer: Mapping[str, Any], width: int,
-          gettext: Gettext = identity) -> list[Line]:
+          gettext: Gettext = identity, *, key: bool = True) -> list[Line]:
     """The table of one step: a header, a row of parameter names, one row per
-    quantity, and a line saying what ✓ and ≠ mean; every line at most `width` cells."""
+    quantity, and (`key`) a line saying what ✓ and ≠ mean; every line at most `width` cells."""
     width = max(1, int(width))
     header = _header(record, optimizer, gettext)
     params = _params(record)
@@ -151,14 +151,16 @@ def lines(record: Mapping[str, Any], optimizer: Mapping[str, Any], width: int,
         if max(_width(line) for line in table) <= width:
             break
     out = [crop(header, width), *(crop(line, width) for line in table)]
-    if has_formula:
+    if has_formula and key:
         out.append(crop(((gettext(KEY), "axis"),), width))
     return out
 
 
-def text(record: Mapping[str, Any], optimizer: Mapping[str, Any], width: int, gettext: Gettext = identity) -> str:
+def text(record: Mapping[str, Any], optimizer: Mapping[str, Any], width: int, gettext: Gettext = identity, *,
+         key: bool = True) -> str:
     """The table as plain text, one line per row (for `gradtour run --steps`)."""
-    return "\n".join("".join(part for part, _ in line).rstrip() for line in lines(record, optimizer, width, gettext))
+    table = lines(record, optimizer, width, gettext, key=key)
+    return "\n".join("".join(part for part, _ in line).rstrip() for line in table)
 
 
 def _header(record: Mapping[str, Any], optimizer: Mapping[str, Any], gettext: Gettext) -> Line:

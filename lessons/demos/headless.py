@@ -116,6 +116,8 @@ class _Printer:
         self.steps = steps
         #: an optimizer has been frozen (`--steps`): the demo's output is no longer shown
         self.frozen = False
+        #: the state tables' key (what ✓ and ≠ mean) has been printed: once is enough
+        self.keyed = False
 
     def emit(self, event: dict) -> None:
         if self.reader_gone:
@@ -162,7 +164,9 @@ class _Printer:
         width = max(20, min(width, _STATE_WIDTH))
         for record in event["steps"]:
             print(file=self.out)
-            print(state_table.text(record, event["optimizer"], width, self.gettext_ui), file=self.out)
+            table = state_table.text(record, event["optimizer"], width, self.gettext_ui, key=not self.keyed)
+            self.keyed = self.keyed or self.gettext_ui(state_table.KEY) in table
+            print(table, file=self.out)
         self.out.flush()
 
 

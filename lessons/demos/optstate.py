@@ -403,11 +403,13 @@ class Stepper:
         self._limit = limit
         self._steps: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
         self._watches: weakref.WeakKeyDictionary[Any, _Watch] = weakref.WeakKeyDictionary()
-        #: gradients taken away from a frozen optimizer during its step, by id
-        self._hidden: dict[int, list[tuple[Any, Any]]] = {}
-        #: step() calls in progress per optimizer (by id): a subclass's step() that
-        #: calls super().step() runs the hooks twice, nested; only the outer call counts
-        self._depth: dict[int, int] = {}
+        #: gradients taken away from a frozen optimizer during its step. Weak keys,
+        #: like every table here: a step that raised leaves its entry behind, and
+        #: an id could be reused by a later optimizer.
+        self._hidden: weakref.WeakKeyDictionary[Any, list[tuple[Any, Any]]] = weakref.WeakKeyDictionary()
+        #: step() calls in progress per optimizer: a subclass's step() that calls
+        #: super().step() runs the hooks twice, nested; only the outer call counts
+        self._depth: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
         #: step() calls of each frozen optimizer since it froze
         self._frozen_calls: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 
@@ -432,20 +434,20 @@ class Stepper:
         return self._steps.get(optimizer, 0)
 
     def _pre(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        depth = self._depth[id(optimizer)] = self._depth.get(id(optimizer), 0) + 1
+        depth = self._depth[optimizer] = self._depth.get(optimizer, 0) + 1
         if depth > 1:
             return
         if self._limit is not None and self.steps(optimizer) >= self._limit:
             calls = self._frozen_calls[optimizer] = self._frozen_calls.get(optimizer, 0) + 1
             if calls > STALL_CALLS:
-                self._depth.pop(id(optimizer), None)
+                self._depth.pop(optimizer, None)
                 raise Stalled(describe(optimizer)["label"], self._limit)
             # An optimizer skips a parameter without a gradient: with none, its
             # step changes neither the weights nor its state.
             hidden = [(p, p.grad) for p in _numbers(optimizer) if p.grad is not None]
             for p, _ in hidden:
                 p.grad = None
-            self._hidden[id(optimizer)] = hidden
+            self._hidden[optimizer] = hidden
             return
         watch = self._watches.get(optimizer)
         if watch is None and self._limit is not None and count_numbers(optimizer) <= MAX_NUMBERS:
@@ -454,11 +456,11 @@ class Stepper:
             watch.read_before(optimizer)
 
     def _post(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        depth = self._depth.pop(id(optimizer), 1) - 1
+        depth = self._depth.pop(optimizer, 1) - 1
         if depth:
-            self._depth[id(optimizer)] = depth
+            self._depth[optimizer] = depth
             return
-        hidden = self._hidden.pop(id(optimizer), None)
+        hidden = self._hidden.pop(optimizer, None)
         if hidden is not None:
             for p, grad in hidden:
                 p.grad = grad
@@ -470,11 +472,16 @@ class Stepper:
             self._events.state(watch, watch.panel, watch.series, watch.info, record)
             for arrow in watch.arrows(record):
                 self._events.latest(("arrow", arrow["panel"], arrow["series"], arrow["kind"]), arrow)
+        frozen = self._limit is not None and step == self._limit
+        pausing = self._control is not None and self._control.pausing
+        if not (frozen or pausing):
+            return
+        # Described only here: every step of a network's optimizer passes above.
         label = watch.info["label"] if watch is not None else describe(optimizer)["label"]
         series = watch.series if watch is not None else None
-        if self._limit is not None and step == self._limit:
+        if frozen:
             self._events.send({"event": "frozen", "optimizer": label, "series": series, "step": step})
-        if self._control is not None and self._control.pausing:
+        if pausing:
             # send() flushes first: the charts and the panel show this very step.
             self._events.send({"event": "paused", "optimizer": label, "series": series, "step": step})
             self._control.wait()
