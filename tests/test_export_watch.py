@@ -59,3 +59,15 @@ def test_the_script_still_needs_nothing_but_torch():
     script = export_script(lesson(CODE, charts=CHARTS))
     imports = set(re.findall(r"^(?:import|from) (\w+)", script, re.M))
     assert imports == {"torch"}
+
+
+def test_the_script_prints_the_first_five_steps_then_says_the_rest_are_not_printed(tmp_path):
+    """8.4's exported script printed about 2,500 state lines (every step of
+    every racer), burying the lesson's own output: five steps each, then a note."""
+    code = CODE.replace("range(3)", "range(8)")
+    lines = script_output(export_script(lesson(code, charts=CHARTS)), tmp_path)
+    adam = [line for line in lines if line.startswith("adam step")]
+    assert [line.split("  ")[0] for line in adam[::2][:5]] == [f"adam step {n}" for n in range(1, 6)]
+    assert adam[10:] == ["adam step 6 on: not printed (chart.watch_steps = 5)"]
+    assert all(WATCH_LINE.match(line) for line in adam)
+    assert "momentum step 6 on: not printed (chart.watch_steps = 5)" in lines

@@ -3,9 +3,11 @@
 The script is the code the learner saw, with the same parameter values and
 comments and printed labels in the same language, and it prints what the run printed: like the
 runner, it seeds torch before every block, and `chart` is a stub that draws
-nothing, so it needs nothing but torch. Its `watch` prints, after each step of
-the watched optimizer, what the state panel shows: one line per number it
-trains, the values read from `optimizer.state` (`WATCH_LINE` matches them). Its header holds no prose, only the
+nothing, so it needs nothing but torch. Its `watch` prints, after each of the
+first five steps of a watched optimizer (`chart.watch_steps`), what the state
+panel shows: one line per number it trains, the values read from
+`optimizer.state`, then one line saying the later steps are not printed
+(`WATCH_LINE` matches these lines). Its header holds no prose, only the
 lesson's id and title and the values used, so it reads the same in any
 language.
 """
@@ -22,7 +24,7 @@ from lessons.demos import params
 __all__ = ["WATCH_LINE", "export_script"]
 
 #: A line the script's `chart.watch` prints: "adam step 3  w1: g=-1.42 m=-0.4162 v=0.007115 Δw=0.299".
-WATCH_LINE = re.compile(r"^\S+ step \d+  \S+: (\S+=\S+ )*Δw=\S+$")
+WATCH_LINE = re.compile(r"^\S+ step \d+(  \S+: (\S+=\S+ )*Δw=\S+| on: not printed \(chart\.watch_steps = \d+\))$")
 
 _PRELUDE = '''import torch
 
@@ -65,9 +67,13 @@ class _Chart:
         rows = values.tolist() if hasattr(values, "tolist") else [list(map(float, row)) for row in values]
         grids[panel] = (rows, [float(x) for x in xs], [float(y) for y in ys])
 
+    # Steps of each watched optimizer whose state is printed (None: all).
+    watch_steps = 5
+
     def watch(self, optimizer, series, panel=None, names=None):
-        # gradtour's state panel as text: after each step, per number,
-        # the gradient, the optimizer's state and the step taken.
+        # gradtour's state panel as text: after each of the first
+        # watch_steps steps, per number, the gradient, the optimizer's
+        # state and the step taken.
         params = [p for g in optimizer.param_groups for p in g["params"]]
         names = list(names or [f"w[{i}]" for i in
                                range(sum(p.numel() for p in params))])
@@ -83,6 +89,12 @@ class _Chart:
 
         def post(opt, args, kwargs):
             steps[0] += 1
+            limit = self.watch_steps
+            if limit is not None and steps[0] > limit:
+                if steps[0] == limit + 1:
+                    print(f"{series} step {steps[0]} on: not printed "
+                          f"(chart.watch_steps = {limit})")
+                return
             rows = []
             for p, old in zip(params, before):
                 held = {short.get(k, k): flat(v) for k, v in opt.state[p].items()
