@@ -97,3 +97,12 @@ def test_json_the_ravine_racers_record_exactly_three_steps_each():
     # 50 steps drawn, all after the third at the third's point: frozen.
     for series in ("sgd", "adam"):
         assert len(paths[series]) == 50 and len(set(paths[series][2:])) == 1
+
+
+def test_without_steps_a_watched_run_prints_no_state_tables():
+    """`gradtour run 8.4` printed every watched step's table (14,000 lines)
+    among the lesson's output: the tables are --steps' alone."""
+    result = gradtour("run", "8.2", timeout=300)
+    assert result.returncode == 0
+    assert "step taken" not in result.stdout and "w_t" not in result.stdout
+    assert "g_t" not in result.stdout

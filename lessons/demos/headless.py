@@ -138,7 +138,9 @@ class _Printer:
         kind = event["event"]
         if kind == "out" and not self.frozen:
             print(event["text"], file=self.out if event["stream"] == "stdout" else self.err, flush=True)
-        elif kind == "state":
+        elif kind == "state" and self.steps is not None:
+            # Without --steps a watched run's states feed only the charts
+            # (and --json): printed, they buried 8.4's output under 14,000 lines.
             self._print_state(event)
         elif kind == "stalled":
             print(self.gettext_ui(STALLED).format(block=event["block"] + 1, optimizer=event["optimizer"]),
