@@ -86,6 +86,13 @@ class Series:
     def ys(self) -> list[float]:
         return self._ys + [self._tail[1]] if self._tail else list(self._ys)
 
+    @property
+    def indices(self) -> list[int]:
+        """The position of each kept point among all the points received (0 = the first):
+        on a landscape, the step of each point of a path."""
+        kept = [k * self._stride for k in range(len(self._xs))]
+        return kept + [self._seen - 1] if self._tail else kept
+
     def __len__(self) -> int:
         return len(self._xs) + (self._tail is not None)
 

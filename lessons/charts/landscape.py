@@ -55,8 +55,8 @@ from lessons.charts.data import PanelData, Series, Surface
 from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, spec_series
 from lessons.course.i18n import N_
 
-__all__ = ["BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "is_landscape", "left_picture", "render_canvas",
-           "render_text"]
+__all__ = ["ARROW_KINDS", "BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "height_at", "is_landscape",
+           "left_picture", "point_cell", "render_canvas", "render_text"]
 
 #: Path glyphs by series index: shapes a reader tells apart without colour.
 #: `@` is kept for the minimum.
@@ -456,6 +456,39 @@ def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float,
         c, r, _ = out[-1]
         out[-1] = (c, r, head)
     return out
+
+
+def height_at(surface: Surface | None, x: float, y: float) -> float | None:
+    """The surface's height at (x, y), interpolated between its grid's four nearest
+    samples (bilinear), or None outside the grid or where a sample is not finite."""
+    if surface is None or not (surface.x_lo <= x <= surface.x_hi and surface.y_lo <= y <= surface.y_hi):
+        return None
+    z = surface.z
+    n_rows, n_cols = len(z), len(z[0])
+    u = (x - surface.x_lo) / (surface.x_hi - surface.x_lo) * (n_cols - 1)
+    v = (y - surface.y_lo) / (surface.y_hi - surface.y_lo) * (n_rows - 1)
+    i, j = min(n_cols - 2, int(u)), min(n_rows - 2, int(v))
+    fu, fv = u - i, v - j
+    value = ((z[j][i] * (1 - fu) + z[j][i + 1] * fu) * (1 - fv)
+             + (z[j + 1][i] * (1 - fu) + z[j + 1][i + 1] * fu) * fv)
+    return value if math.isfinite(value) else None
+
+
+def point_cell(spec: Mapping[str, Any] | None, panel: PanelData | None, x: float, y: float, width: int,
+               height: int, *, previous: PanelData | None = None) -> tuple[int, int] | None:
+    """The (column, row) of `render_canvas`'s output (same size) where (x, y) lies, or None outside the map.
+
+    For marks drawn over a cached canvas (the focus view's cursor on a path).
+    """
+    panel = panel if panel is not None else PanelData()
+    surface = panel.surface or (previous.surface if previous is not None else None)
+    frame = _Frame(surface, int(width), int(height))
+    if frame.cols < 4 or int(width) < MIN_WIDTH or int(height) < MIN_HEIGHT:
+        return None
+    c, r = frame.cell(x, y)
+    if not _inside((c, r), frame.cols, frame.rows):
+        return None
+    return frame.label_width + 1 + int(c), int(r)
 
 
 def _minimum(surface: Surface | None) -> tuple[float, float] | None:
