@@ -45,6 +45,7 @@ from functools import lru_cache
 from typing import Any
 
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
@@ -56,7 +57,7 @@ from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, spec_s
 from lessons.course.i18n import N_
 
 __all__ = ["ARROW_KINDS", "BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "height_at", "is_landscape",
-           "left_picture", "point_cell", "render_canvas", "render_text"]
+           "left_picture", "point_cell", "render_canvas", "render_rows", "render_text"]
 
 #: Path glyphs by series index: shapes a reader tells apart without colour.
 #: `@` is kept for the minimum.
@@ -364,6 +365,55 @@ def render_text(spec: Mapping[str, Any] | None, panel: PanelData | None, width: 
         text.append("\n")
     text.append(frame.x_axis())
     return text
+
+
+def render_rows(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                previous: PanelData | None = None) -> list[tuple[Segment, ...]]:
+    """The same canvas in colour as one tuple of rich Segments per line, for the TUI.
+
+    Each row's segments are cached by the row's content (its label and every
+    cell), so a frame while training rebuilds only the rows a path moved in
+    (a handful of 47 at 160x48), and the caller can keep what it made of an
+    unchanged row by the tuple's identity: re-styling all ~490 runs of the map
+    every frame was what kept keys waiting (bench/FINDINGS.md).
+    """
+    width, height = int(width), int(height)
+    drawn = _draw(spec, panel, width, height, previous, True)
+    if drawn is None:
+        return [(Segment(" " * max(0, width)),) for _ in range(max(0, height))]
+    frame, grid = drawn
+    rows = [_row_segments(frame.y_label(r) + "│", tuple(grid[r])) for r in range(frame.rows)]
+    rows.append((Segment(frame.x_axis()),))
+    if len(_ROW_CACHE) > 4 * _ROW_CACHE_ROWS:
+        # Rows of maps and sizes no longer shown: start again rather than track age.
+        _ROW_CACHE.clear()
+    return rows
+
+
+_ROW_CACHE: dict[tuple[str, tuple[_Cell, ...]], tuple[Segment, ...]] = {}
+#: About the rows of two 160x48 maps with their previous runs.
+_ROW_CACHE_ROWS = 200
+
+
+def _row_segments(label: str, cells: tuple[_Cell, ...]) -> tuple[Segment, ...]:
+    key = (label, cells)
+    hit = _ROW_CACHE.get(key)
+    if hit is not None:
+        return hit
+    segments = [Segment(label)]
+    run: list[str] = []
+    style = None
+    for cell_text, fg, bg, reverse in cells:
+        now = (fg, bg, reverse)
+        if now != style and run:
+            segments.append(Segment("".join(run), _rich_style(*style)))
+            run = []
+        style = now
+        run.append(cell_text)
+    if run:
+        segments.append(Segment("".join(run), _rich_style(*style)))
+    _ROW_CACHE[key] = made = tuple(segments)
+    return made
 
 
 @lru_cache(maxsize=8)
