@@ -248,45 +248,87 @@ def _inside(point: tuple[float, float], cols: int, rows: int) -> bool:
     return 0 <= point[0] < cols and 0 <= point[1] < rows
 
 
+class _Traced:
+    """A path's cells and exit arrows so far, up to its kept point `done` (see _trace)."""
+
+    __slots__ = ("series", "geometry", "stride", "done", "cells", "exits", "last")
+
+    def __init__(self, series: Series, geometry: tuple, stride: int) -> None:
+        self.series, self.geometry, self.stride = series, geometry, stride
+        self.done = 0
+        self.cells: dict[tuple[int, int], None] = {}
+        self.exits: dict[tuple[int, int], str] = {}
+        self.last: tuple[float, float] | None = None
+
+
+_trace_cache: dict[int, _Traced] = {}
+
+
 def _trace(series: Series, frame: _Frame) -> tuple[list[tuple[int, int]], dict[tuple[int, int], str], tuple[int, int, str] | None]:
-    """The cells a path covers, its exit arrows, and its head (column, row, glyph or '' for its own)."""
-    cols, rows = frame.cols, frame.rows
-    points = [frame.cell(x, y) for x, y in zip(series.xs, series.ys)]
-    cells: list[tuple[int, int]] = []
-    exits: dict[tuple[int, int], str] = {}
-    if not points:
-        return cells, exits, None
-    if _inside(points[0], cols, rows):
-        cells.append((int(points[0][0]), int(points[0][1])))
+    """The cells a path covers, its exit arrows, and its head (column, row, glyph or '' for its own).
+
+    Resumed where the last frame stopped: a series' kept points only grow
+    between two strides, so each frame traces only the steps that arrived
+    since (tracing all of them every frame was most of a frame's cost); the
+    tail, which the next point replaces, is traced afresh each time.
+    """
+    geometry = (frame.x_lo, frame.x_hi, frame.y_lo, frame.y_hi, frame.cols, frame.rows)
+    xs, ys = series.kept
+    traced = _trace_cache.get(id(series))
+    if (traced is None or traced.series is not series or traced.geometry != geometry
+            or traced.stride != series.stride or traced.done > len(xs)):
+        if len(_trace_cache) > 64:
+            _trace_cache.clear()
+        traced = _trace_cache[id(series)] = _Traced(series, geometry, series.stride)
+    for i in range(traced.done, len(xs)):
+        traced.last = _extend(traced.last, frame.cell(xs[i], ys[i]), frame, traced.cells, traced.exits)
+    traced.done = len(xs)
+    cells, exits, last = traced.cells, traced.exits, traced.last
+    if series.tail is not None:
+        cells, exits = dict(cells), dict(exits)
+        last = _extend(last, frame.cell(*series.tail), frame, cells, exits)
+    if last is None:
+        return [], {}, None
     head: tuple[int, int, str] | None = None
-    for p, q in zip(points, points[1:]):
-        # Most steps of a training run move less than a cell: no clipping or sampling needed.
-        if 0 <= q[0] < cols and 0 <= q[1] < rows and int(p[0]) == int(q[0]) and int(p[1]) == int(q[1]):
-            cells.append((int(q[0]), int(q[1])))
-            continue
-        span = _clip(p, q, cols, rows)
-        if span is None:
-            continue
-        t0, t1 = span
-        a = (p[0] + (q[0] - p[0]) * t0, p[1] + (q[1] - p[1]) * t0)
-        b = (p[0] + (q[0] - p[0]) * t1, p[1] + (q[1] - p[1]) * t1)
-        # Two samples per cell crossed, so a diagonal leaves no gaps.
-        n = max(1, int(2 * max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1)
-        for k in range(n + 1):
-            t = k / n
-            cells.append((int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t)))
-        if not _inside(q, cols, rows):
-            exits[(int(b[0]), int(b[1]))] = _exit_glyph(p, q, cols, rows)
-    # A slow path visits each cell many times; drawing it once is enough.
-    cells = list(dict.fromkeys(cells))
-    last = points[-1]
-    if _inside(last, cols, rows):
+    if _inside(last, frame.cols, frame.rows):
         head = (int(last[0]), int(last[1]), "")
     elif cells:
         # Outside now: the head is the arrow where it last left.
         for (c, r), arrow in exits.items():
             head = (c, r, arrow)
-    return cells, exits, head
+    return list(cells), exits, head
+
+
+def _extend(p: tuple[float, float] | None, q: tuple[float, float], frame: _Frame,
+            cells: dict[tuple[int, int], None], exits: dict[tuple[int, int], str]) -> tuple[float, float]:
+    """Add the step p → q of a path (q alone for its first point) to its cells and exits; return q.
+
+    `cells` is an ordered set: a slow path visits each cell many times, and
+    drawing it once is enough.
+    """
+    cols, rows = frame.cols, frame.rows
+    if p is None:
+        if _inside(q, cols, rows):
+            cells.setdefault((int(q[0]), int(q[1])))
+        return q
+    # Most steps of a training run move less than a cell: no clipping or sampling needed.
+    if 0 <= q[0] < cols and 0 <= q[1] < rows and int(p[0]) == int(q[0]) and int(p[1]) == int(q[1]):
+        cells.setdefault((int(q[0]), int(q[1])))
+        return q
+    span = _clip(p, q, cols, rows)
+    if span is None:
+        return q
+    t0, t1 = span
+    a = (p[0] + (q[0] - p[0]) * t0, p[1] + (q[1] - p[1]) * t0)
+    b = (p[0] + (q[0] - p[0]) * t1, p[1] + (q[1] - p[1]) * t1)
+    # Two samples per cell crossed, so a diagonal leaves no gaps.
+    n = max(1, int(2 * max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1)
+    for k in range(n + 1):
+        t = k / n
+        cells.setdefault((int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t)))
+    if not _inside(q, cols, rows):
+        exits[(int(b[0]), int(b[1]))] = _exit_glyph(p, q, cols, rows)
+    return q
 
 
 def _outside(surface: Surface, x: float, y: float) -> bool:
@@ -300,9 +342,28 @@ def left_picture(series: Series, surface: Surface | None) -> bool:
     return _outside(surface, series.xs[-1], series.ys[-1])
 
 
+#: id(series) → [series, surface, stride, kept points looked at, whether one was outside]
+_left_cache: dict[int, list] = {}
+
+
 def ever_left(series: Series, surface: Surface | None) -> bool:
-    """Whether any kept point of the path lies outside the picture (it shows an exit arrow)."""
-    return surface is not None and any(_outside(surface, x, y) for x, y in zip(series.xs, series.ys))
+    """Whether any kept point of the path lies outside the picture (it shows an exit arrow).
+
+    Like _trace, it resumes where the last frame stopped (the legend asks every frame).
+    """
+    if surface is None:
+        return False
+    xs, ys = series.kept
+    seen = _left_cache.get(id(series))
+    if seen is None or seen[0] is not series or seen[1] is not surface or seen[2] != series.stride or seen[3] > len(xs):
+        if len(_left_cache) > 64:
+            _left_cache.clear()
+        seen = _left_cache[id(series)] = [series, surface, series.stride, 0, False]
+    if not seen[4]:
+        seen[4] = any(_outside(surface, xs[i], ys[i]) for i in range(seen[3], len(xs)))
+    seen[3] = len(xs)
+    tail = series.tail
+    return seen[4] or (tail is not None and _outside(surface, *tail))
 
 
 # --- drawing -------------------------------------------------------------------------
