@@ -12,9 +12,11 @@ cannot shade: a dot is on or off in one colour per cell. Rich half-blocks
 (`▀`, foreground = upper pixel, background = lower pixel) give each cell two
 independently shaded pixels, which doubles the vertical resolution of the
 height map, and leave the cell free to carry a path glyph on the shaded
-background instead. The shaded map is cached per surface and size, so a frame
-while training costs only the path overlay: about 7 ms at 160x48 with four
-800-step paths (bench/FINDINGS.md; tests/test_landscape.py bounds it, and
+background instead. The shaded map is cached per surface and size, each path's
+trace resumes where the last frame stopped, and the TUI gets the rows as
+segments cached by content (`render_rows`), so a frame while training costs
+about 5 ms at 160x48 with four 700-step paths and repaints only the rows that
+changed (bench/FINDINGS.md; tests/test_landscape.py bounds it, and
 `python -m bench.landscape` measures whole frames in the app).
 
 * The height map is split into bands of equal area (quantiles of the visible
