@@ -87,6 +87,29 @@ class Series:
     def ys(self) -> list[float]:
         return self._ys + [self._tail[1]] if self._tail else list(self._ys)
 
+    @property
+    def stride(self) -> int:
+        """Points received per point kept; it doubles (and the kept lists are thinned) at the cap."""
+        return self._stride
+
+    @property
+    def kept(self) -> tuple[list[float], list[float]]:
+        """The points on the stride grid, xs and ys: the lists themselves, to read, not to change.
+        Between two changes of `stride` they only grow, so a reader may resume where it stopped."""
+        return self._xs, self._ys
+
+    @property
+    def tail(self) -> tuple[float, float] | None:
+        """The newest point when it is not on the stride grid (then it follows `kept`)."""
+        return self._tail
+
+    @property
+    def indices(self) -> list[int]:
+        """The position of each kept point among all the points received (0 = the first):
+        on a landscape, the step of each point of a path."""
+        kept = [k * self._stride for k in range(len(self._xs))]
+        return kept + [self._seen - 1] if self._tail else kept
+
     def __len__(self) -> int:
         return len(self._xs) + (self._tail is not None)
 
@@ -200,8 +223,15 @@ class PanelData:
     diverged: dict[str, float] = field(default_factory=dict)
     #: a landscape panel's height map (its series are paths: x, y = the two parameters)
     surface: Surface | None = None
-    #: a landscape's arrows: series key → (x, y, dx, dy), the latest of each
-    arrows: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    #: a landscape's arrows: (series key, kind) → (x, y, dx, dy), the latest of each.
+    #: kind: "gradient", "velocity", "step" (a watched optimizer's, runner.py's
+    #: `arrow` event) or None (a demo's own arrow, such as 8.2's "-grad")
+    arrows: dict[tuple[str, str | None], tuple[float, float, float, float]] = field(default_factory=dict)
+    #: the series whose arrows a landscape draws (the one the state panel
+    #: shows); None: every series'. Only arrows with a kind are filtered: an
+    #: arrow without one is the demo's own drawing, not a series' state. Kept
+    #: across runs (`clear`): it is the learner's choice, not the run's data.
+    selected: str | None = None
     #: a heat-map panel's grid (kind: heatmap), the latest sent
     heatmap: Heatmap | None = None
     #: bumped on every change, so a view can tell cheaply whether to redraw
@@ -251,14 +281,27 @@ class PanelData:
         self.heatmap = None
         self.version += 1
 
-    def set_arrow(self, series: str, x: Any, y: Any, dx: Any, dy: Any) -> None:
-        """The arrow `series` now starts at (x, y) and points by (dx, dy); a non-finite one is dropped."""
+    def set_arrow(self, series: str, x: Any, y: Any, dx: Any, dy: Any, kind: Any = None) -> None:
+        """The arrow of `series` and `kind` now starts at (x, y) and points by (dx, dy);
+        a non-finite one is dropped."""
+        key = (series, None if kind is None else str(kind))
         values = tuple(map(to_float, (x, y, dx, dy)))
         if all(map(math.isfinite, values)):
-            self.arrows[series] = values  # type: ignore[assignment]
+            self.arrows[key] = values  # type: ignore[assignment]
         else:
-            self.arrows.pop(series, None)
+            self.arrows.pop(key, None)
         self.version += 1
+
+    def shown_arrows(self) -> list[tuple[tuple[str, str | None], tuple[float, float, float, float]]]:
+        """The arrows to draw: every one without a kind, and those of the selected series (all, if none is)."""
+        return [(key, arrow) for key, arrow in self.arrows.items()
+                if key[1] is None or self.selected is None or key[0] == self.selected]
+
+    def select(self, series: str | None) -> None:
+        """Draw only the arrows of `series` (None: every series')."""
+        if series != self.selected:
+            self.selected = series
+            self.version += 1
 
     def set_surface(self, surface: Surface) -> None:
         self.surface = surface
@@ -343,7 +386,7 @@ class ChartData:
             if kind == "arrow":
                 name = self._panel_name(event)
                 self.panel(name).set_arrow(str(event.get("series", "")), event.get("x"), event.get("y"),
-                                           event.get("dx"), event.get("dy"))
+                                           event.get("dx"), event.get("dy"), event.get("kind"))
                 return name
             if kind == "diverged":
                 name = self._panel_name(event)

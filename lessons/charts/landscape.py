@@ -12,9 +12,11 @@ cannot shade: a dot is on or off in one colour per cell. Rich half-blocks
 (`▀`, foreground = upper pixel, background = lower pixel) give each cell two
 independently shaded pixels, which doubles the vertical resolution of the
 height map, and leave the cell free to carry a path glyph on the shaded
-background instead. The shaded map is cached per surface and size, so a frame
-while training costs only the path overlay: about 7 ms at 160x48 with four
-800-step paths (bench/FINDINGS.md; tests/test_landscape.py bounds it, and
+background instead. The shaded map is cached per surface and size, each path's
+trace resumes where the last frame stopped, and the TUI gets the rows as
+segments cached by content (`render_rows`), so a frame while training costs
+about 5 ms at 160x48 with four 700-step paths and repaints only the rows that
+changed (bench/FINDINGS.md; tests/test_landscape.py bounds it, and
 `python -m bench.landscape` measures whole frames in the app).
 
 * The height map is split into bands of equal area (quantiles of the visible
@@ -25,6 +27,11 @@ while training costs only the path overlay: about 7 ms at 160x48 with four
 * Each path has its own glyph (`GLYPHS`, shapes, not only colours), drawn
   along its segments; its current point is the same glyph in reverse video
   (in colour) and the minimum is `@`. The previous run's paths are `.`.
+* Arrows: a demo's own (`chart.arrow`, no kind) is `-|/\\` with a head, in
+  red; a watched optimizer's (spec-16 §2: gradient, velocity, step) is its
+  kind's letter and colour (`ARROW_KINDS`) with a head, one legend entry per
+  kind. When the panel names a selected series (`PanelData.selected`, the
+  state panel's choice), only that series' kinds are drawn.
 * Every value a demo can send draws: non-finite heights are left unshaded,
   coordinates beyond the picture are clipped at its border, where an arrow
   (`< > ^ v`) marks where the path left it, and the readout says so.
@@ -35,10 +42,12 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
@@ -49,8 +58,8 @@ from lessons.charts.data import PanelData, Series, Surface
 from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, spec_series
 from lessons.course.i18n import N_
 
-__all__ = ["BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "is_landscape", "left_picture", "render_canvas",
-           "render_text"]
+__all__ = ["ARROW_KINDS", "BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "height_at", "is_landscape",
+           "left_picture", "point_cell", "render_canvas", "render_rows", "render_text"]
 
 #: Path glyphs by series index: shapes a reader tells apart without colour.
 #: `@` is kept for the minimum.
@@ -59,9 +68,37 @@ MINIMUM_GLYPH = "@"
 #: Where a path leaves the picture, by the side it leaves through.
 EXIT_GLYPHS = {"left": "<", "right": ">", "up": "^", "down": "v"}
 CONTOUR_GLYPH = "·"
-#: Arrows (chart.arrow: the negative gradient, say) in a colour no path uses.
+#: A demo's own arrows (chart.arrow: 8.2's negative gradient) in a colour no path uses.
 ARROW_COLOR = 196
 ARROW_KEY = "->"
+
+
+@dataclass(frozen=True)
+class ArrowKind:
+    """How the arrows of one kind (a watched optimizer's, spec-16 §2) are drawn.
+
+    `glyph` fills the shaft and `color` the whole arrow; the tip is a head
+    (`<>^v`) that shows the direction. The glyphs are letters no path uses,
+    so that without colour (NO_COLOR, `gradtour run`) each arrow still says
+    what it is; an arrow too short for a shaft is its letter alone.
+    """
+
+    glyph: str
+    color: int
+    label: str
+
+
+#: In drawing order: the step taken last, on top, as it is what moved the path.
+#: Colours bright on the map's dark greys (the map paints its own background,
+#: so the same in every theme): red, cyan, white; none is a path's (PALETTE).
+ARROW_KINDS: dict[str, ArrowKind] = {
+    "gradient": ArrowKind("g", 196, N_("-lr·g")),
+    "velocity": ArrowKind("m", 51, N_("velocity")),
+    "step": ArrowKind("s", 231, N_("step Δw")),
+}
+#: The background of an arrow kind's legend key: a middle band of the map, so
+#: the key reads as the arrow does on the map, on a light theme too.
+_KEY_BACKGROUND = 238
 #: Height bands in colour (greys, dark = low) and without (contour lines).
 #: Eight bands, not more: each band boundary on a row is a style change, and
 #: Textual's cost per frame grows with them (12 bands: 649 styled runs on a
@@ -213,45 +250,87 @@ def _inside(point: tuple[float, float], cols: int, rows: int) -> bool:
     return 0 <= point[0] < cols and 0 <= point[1] < rows
 
 
+class _Traced:
+    """A path's cells and exit arrows so far, up to its kept point `done` (see _trace)."""
+
+    __slots__ = ("series", "geometry", "stride", "done", "cells", "exits", "last")
+
+    def __init__(self, series: Series, geometry: tuple, stride: int) -> None:
+        self.series, self.geometry, self.stride = series, geometry, stride
+        self.done = 0
+        self.cells: dict[tuple[int, int], None] = {}
+        self.exits: dict[tuple[int, int], str] = {}
+        self.last: tuple[float, float] | None = None
+
+
+_trace_cache: dict[int, _Traced] = {}
+
+
 def _trace(series: Series, frame: _Frame) -> tuple[list[tuple[int, int]], dict[tuple[int, int], str], tuple[int, int, str] | None]:
-    """The cells a path covers, its exit arrows, and its head (column, row, glyph or '' for its own)."""
-    cols, rows = frame.cols, frame.rows
-    points = [frame.cell(x, y) for x, y in zip(series.xs, series.ys)]
-    cells: list[tuple[int, int]] = []
-    exits: dict[tuple[int, int], str] = {}
-    if not points:
-        return cells, exits, None
-    if _inside(points[0], cols, rows):
-        cells.append((int(points[0][0]), int(points[0][1])))
+    """The cells a path covers, its exit arrows, and its head (column, row, glyph or '' for its own).
+
+    Resumed where the last frame stopped: a series' kept points only grow
+    between two strides, so each frame traces only the steps that arrived
+    since (tracing all of them every frame was most of a frame's cost); the
+    tail, which the next point replaces, is traced afresh each time.
+    """
+    geometry = (frame.x_lo, frame.x_hi, frame.y_lo, frame.y_hi, frame.cols, frame.rows)
+    xs, ys = series.kept
+    traced = _trace_cache.get(id(series))
+    if (traced is None or traced.series is not series or traced.geometry != geometry
+            or traced.stride != series.stride or traced.done > len(xs)):
+        if len(_trace_cache) > 64:
+            _trace_cache.clear()
+        traced = _trace_cache[id(series)] = _Traced(series, geometry, series.stride)
+    for i in range(traced.done, len(xs)):
+        traced.last = _extend(traced.last, frame.cell(xs[i], ys[i]), frame, traced.cells, traced.exits)
+    traced.done = len(xs)
+    cells, exits, last = traced.cells, traced.exits, traced.last
+    if series.tail is not None:
+        cells, exits = dict(cells), dict(exits)
+        last = _extend(last, frame.cell(*series.tail), frame, cells, exits)
+    if last is None:
+        return [], {}, None
     head: tuple[int, int, str] | None = None
-    for p, q in zip(points, points[1:]):
-        # Most steps of a training run move less than a cell: no clipping or sampling needed.
-        if 0 <= q[0] < cols and 0 <= q[1] < rows and int(p[0]) == int(q[0]) and int(p[1]) == int(q[1]):
-            cells.append((int(q[0]), int(q[1])))
-            continue
-        span = _clip(p, q, cols, rows)
-        if span is None:
-            continue
-        t0, t1 = span
-        a = (p[0] + (q[0] - p[0]) * t0, p[1] + (q[1] - p[1]) * t0)
-        b = (p[0] + (q[0] - p[0]) * t1, p[1] + (q[1] - p[1]) * t1)
-        # Two samples per cell crossed, so a diagonal leaves no gaps.
-        n = max(1, int(2 * max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1)
-        for k in range(n + 1):
-            t = k / n
-            cells.append((int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t)))
-        if not _inside(q, cols, rows):
-            exits[(int(b[0]), int(b[1]))] = _exit_glyph(p, q, cols, rows)
-    # A slow path visits each cell many times; drawing it once is enough.
-    cells = list(dict.fromkeys(cells))
-    last = points[-1]
-    if _inside(last, cols, rows):
+    if _inside(last, frame.cols, frame.rows):
         head = (int(last[0]), int(last[1]), "")
     elif cells:
         # Outside now: the head is the arrow where it last left.
         for (c, r), arrow in exits.items():
             head = (c, r, arrow)
-    return cells, exits, head
+    return list(cells), exits, head
+
+
+def _extend(p: tuple[float, float] | None, q: tuple[float, float], frame: _Frame,
+            cells: dict[tuple[int, int], None], exits: dict[tuple[int, int], str]) -> tuple[float, float]:
+    """Add the step p → q of a path (q alone for its first point) to its cells and exits; return q.
+
+    `cells` is an ordered set: a slow path visits each cell many times, and
+    drawing it once is enough.
+    """
+    cols, rows = frame.cols, frame.rows
+    if p is None:
+        if _inside(q, cols, rows):
+            cells.setdefault((int(q[0]), int(q[1])))
+        return q
+    # Most steps of a training run move less than a cell: no clipping or sampling needed.
+    if 0 <= q[0] < cols and 0 <= q[1] < rows and int(p[0]) == int(q[0]) and int(p[1]) == int(q[1]):
+        cells.setdefault((int(q[0]), int(q[1])))
+        return q
+    span = _clip(p, q, cols, rows)
+    if span is None:
+        return q
+    t0, t1 = span
+    a = (p[0] + (q[0] - p[0]) * t0, p[1] + (q[1] - p[1]) * t0)
+    b = (p[0] + (q[0] - p[0]) * t1, p[1] + (q[1] - p[1]) * t1)
+    # Two samples per cell crossed, so a diagonal leaves no gaps.
+    n = max(1, int(2 * max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1)
+    for k in range(n + 1):
+        t = k / n
+        cells.setdefault((int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t)))
+    if not _inside(q, cols, rows):
+        exits[(int(b[0]), int(b[1]))] = _exit_glyph(p, q, cols, rows)
+    return q
 
 
 def _outside(surface: Surface, x: float, y: float) -> bool:
@@ -265,9 +344,28 @@ def left_picture(series: Series, surface: Surface | None) -> bool:
     return _outside(surface, series.xs[-1], series.ys[-1])
 
 
+#: id(series) → [series, surface, stride, kept points looked at, whether one was outside]
+_left_cache: dict[int, list] = {}
+
+
 def ever_left(series: Series, surface: Surface | None) -> bool:
-    """Whether any kept point of the path lies outside the picture (it shows an exit arrow)."""
-    return surface is not None and any(_outside(surface, x, y) for x, y in zip(series.xs, series.ys))
+    """Whether any kept point of the path lies outside the picture (it shows an exit arrow).
+
+    Like _trace, it resumes where the last frame stopped (the legend asks every frame).
+    """
+    if surface is None:
+        return False
+    xs, ys = series.kept
+    seen = _left_cache.get(id(series))
+    if seen is None or seen[0] is not series or seen[1] is not surface or seen[2] != series.stride or seen[3] > len(xs):
+        if len(_left_cache) > 64:
+            _left_cache.clear()
+        seen = _left_cache[id(series)] = [series, surface, series.stride, 0, False]
+    if not seen[4]:
+        seen[4] = any(_outside(surface, xs[i], ys[i]) for i in range(seen[3], len(xs)))
+    seen[3] = len(xs)
+    tail = series.tail
+    return seen[4] or (tail is not None and _outside(surface, *tail))
 
 
 # --- drawing -------------------------------------------------------------------------
@@ -332,6 +430,60 @@ def render_text(spec: Mapping[str, Any] | None, panel: PanelData | None, width: 
     return text
 
 
+def render_rows(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                previous: PanelData | None = None) -> list[tuple[Segment, ...]]:
+    """The same canvas in colour as one tuple of rich Segments per line, for the TUI.
+
+    Each row's segments are cached by the row's content (its label and every
+    cell), so a frame while training rebuilds only the rows a path moved in
+    (a handful of 47 at 160x48), and the caller can keep what it made of an
+    unchanged row by the tuple's identity: re-styling all ~490 runs of the map
+    every frame was what kept keys waiting (bench/FINDINGS.md).
+    """
+    width, height = int(width), int(height)
+    drawn = _draw(spec, panel, width, height, previous, True)
+    if drawn is None:
+        return [(Segment(" " * max(0, width)),) for _ in range(max(0, height))]
+    frame, grid = drawn
+    rows = [_row_segments(frame.y_label(r) + "│", tuple(grid[r])) for r in range(frame.rows)]
+    rows.append((Segment(frame.x_axis()),))
+    if len(_ROW_CACHE) > 4 * _ROW_CACHE_ROWS:
+        # Rows of maps and sizes no longer shown: start again rather than track age.
+        _ROW_CACHE.clear()
+    return rows
+
+
+_ROW_CACHE: dict[tuple[str, tuple[_Cell, ...]], tuple[Segment, ...]] = {}
+#: About the rows of two 160x48 maps with their previous runs.
+_ROW_CACHE_ROWS = 200
+
+
+def _row_segments(label: str, cells: tuple[_Cell, ...]) -> tuple[Segment, ...]:
+    key = (label, cells)
+    hit = _ROW_CACHE.get(key)
+    if hit is not None:
+        return hit
+    segments = [Segment(label)]
+    run: list[str] = []
+    style = None
+    for cell_text, fg, bg, reverse in cells:
+        now = (fg, bg, reverse)
+        if now != style and run:
+            segments.append(Segment("".join(run), _rich_style(*style)))
+            run = []
+        style = now
+        run.append(cell_text)
+    if run:
+        segments.append(Segment("".join(run), _rich_style(*style)))
+    _ROW_CACHE[key] = made = tuple(segments)
+    return made
+
+
+@lru_cache(maxsize=8)
+def _key_style(fg: int) -> Style:
+    return Style(color=Color.from_ansi(fg), bgcolor=Color.from_ansi(_KEY_BACKGROUND), bold=True)
+
+
 @lru_cache(maxsize=512)
 def _rich_style(fg: int | None, bg: int | None, reverse: bool) -> Style:
     return Style(color=Color.from_ansi(fg) if fg is not None else None,
@@ -369,9 +521,11 @@ def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, h
             put(c, r, arrow, fg)
         if head is not None:
             heads.append((head, index, fg))
-    for key, (x, y, dx, dy) in panel.arrows.items():
-        for c, r, text in _arrow_cells(frame, x, y, dx, dy):
-            put(c, r, text, ARROW_COLOR if color else None)
+    for (_series, kind), (x, y, dx, dy) in _arrows_in_order(panel):
+        style = ARROW_KINDS.get(kind) if kind is not None else None
+        fg = (style.color if style else ARROW_COLOR) if color else None
+        for c, r, text in _arrow_cells(frame, x, y, dx, dy, style.glyph if style else None):
+            put(c, r, text, fg)
     minimum = _minimum(surface)
     if minimum is not None:
         c, r = frame.cell(*minimum)
@@ -383,8 +537,16 @@ def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, h
     return frame, grid
 
 
-def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float) -> list[tuple[int, int, str]]:
-    """The cells of an arrow from (x, y) by (dx, dy): a shaft of `-|/\\` and a head of `<>^v`."""
+def _arrows_in_order(panel: PanelData) -> list[tuple[tuple[str, str | None], tuple[float, float, float, float]]]:
+    """The panel's shown arrows, a demo's own first, then by kind in ARROW_KINDS' order."""
+    order = {kind: i for i, kind in enumerate(ARROW_KINDS)}
+    return sorted(panel.shown_arrows(), key=lambda item: -1 if item[0][1] is None else order.get(item[0][1], -1))
+
+
+def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float,
+                 glyph_: str | None = None) -> list[tuple[int, int, str]]:
+    """The cells of an arrow from (x, y) by (dx, dy): a shaft of `glyph_` (default `-|/\\` by
+    direction) and a head of `<>^v`; an arrow of one cell with `glyph_` is that glyph."""
     p, q = frame.cell(x, y), frame.cell(x + dx, y + dy)
     span = _clip(p, q, frame.cols, frame.rows)
     if span is None:
@@ -401,11 +563,57 @@ def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float) -> lis
     n = max(1, int(2 * max(abs(dc), abs(dr)) * (t1 - t0)))
     cells = dict.fromkeys((int(p[0] + dc * (t0 + (t1 - t0) * k / n)), int(p[1] + dr * (t0 + (t1 - t0) * k / n)))
                           for k in range(n + 1))
+    shaft = glyph_ or shaft
     out = [(c, r, shaft) for c, r in cells]
-    if out and t1 == 1.0:
+    if out and t1 == 1.0 and (len(out) > 1 or glyph_ is None):
         c, r, _ = out[-1]
         out[-1] = (c, r, head)
     return out
+
+
+def height_at(surface: Surface | None, x: float, y: float) -> float | None:
+    """The surface's height at (x, y), interpolated through the grid's 3 × 3 nearest
+    samples (a quadratic each way: exact on the lessons' bowls and ravines, which
+    are quadratic, where a bilinear estimate was 7% off near 8.2's minimum), or
+    None outside the grid or where a sample is not finite."""
+    if surface is None or not (surface.x_lo <= x <= surface.x_hi and surface.y_lo <= y <= surface.y_hi):
+        return None
+    z = surface.z
+    n_rows, n_cols = len(z), len(z[0])
+    u = (x - surface.x_lo) / (surface.x_hi - surface.x_lo) * (n_cols - 1)
+    v = (y - surface.y_lo) / (surface.y_hi - surface.y_lo) * (n_rows - 1)
+    columns, cw = _quadratic_weights(u, n_cols)
+    rows, rw = _quadratic_weights(v, n_rows)
+    value = sum(wr * wc * z[j][i] for j, wr in zip(rows, rw) for i, wc in zip(columns, cw))
+    return value if math.isfinite(value) else None
+
+
+def _quadratic_weights(t: float, n: int) -> tuple[list[int], list[float]]:
+    """The grid indices around position `t` (of `n`) and their Lagrange weights:
+    three points where the grid has three, else the two (a line)."""
+    if n < 3:
+        i = min(n - 2, int(t))
+        return [i, i + 1], [1 - (t - i), t - i]
+    centre = min(n - 2, max(1, round(t)))
+    d = t - centre
+    return [centre - 1, centre, centre + 1], [d * (d - 1) / 2, 1 - d * d, d * (d + 1) / 2]
+
+
+def point_cell(spec: Mapping[str, Any] | None, panel: PanelData | None, x: float, y: float, width: int,
+               height: int, *, previous: PanelData | None = None) -> tuple[int, int] | None:
+    """The (column, row) of `render_canvas`'s output (same size) where (x, y) lies, or None outside the map.
+
+    For marks drawn over a cached canvas (the focus view's cursor on a path).
+    """
+    panel = panel if panel is not None else PanelData()
+    surface = panel.surface or (previous.surface if previous is not None else None)
+    frame = _Frame(surface, int(width), int(height))
+    if frame.cols < 4 or int(width) < MIN_WIDTH or int(height) < MIN_HEIGHT:
+        return None
+    c, r = frame.cell(x, y)
+    if not _inside((c, r), frame.cols, frame.rows):
+        return None
+    return frame.label_width + 1 + int(c), int(r)
 
 
 def _minimum(surface: Surface | None) -> tuple[float, float] | None:
@@ -518,11 +726,22 @@ def captions(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int
             else:
                 readout.append([(ui_gettext(_AT).format(name=name, x=x, y=y), "readout")])
         keys.append(chunk)
-    for key, (x, y, dx, dy) in panel.arrows.items():
+    kinds_shown: list[str] = []
+    for (key, kind), (x, y, dx, dy) in _arrows_in_order(panel):
         name = gettext(names[key]) if key in names else key
-        keys.append([(ARROW_KEY, ARROW_COLOR if color else None), (" " + name, None)])
+        style = ARROW_KINDS.get(kind) if kind is not None else None
+        if style is None:
+            keys.append([(ARROW_KEY, ARROW_COLOR if color else None), (" " + name, None)])
+        else:
+            name = f"{name} {ui_gettext(style.label)}"
+            if kind not in kinds_shown:
+                kinds_shown.append(kind)
         readout.append([(ui_gettext(_ARROW).format(name=name, dx=format_number(dx), dy=format_number(dy),
                                                    x=format_number(x), y=format_number(y)), "readout")])
+    for kind in kinds_shown:
+        style = ARROW_KINDS[kind]
+        key_style = _key_style(style.color) if color else None
+        keys.append([(style.glyph + ">", key_style), (" " + ui_gettext(style.label), None)])
     if surface is not None:
         keys.append([(MINIMUM_GLYPH, None), (" " + ui_gettext(_MIN_LEGEND), None)])
     if previous is not None and any(len(s) for s in previous.series.values()):

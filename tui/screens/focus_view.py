@@ -19,6 +19,10 @@ run's record (whose data objects the demo keeps filling) and is told by a
 tui/widgets/demo_pane.py) when a panel got new points, so it redraws live
 while the demo trains. A `CursorMoved` message bubbles to the app whenever
 the cursor selects another x, for any view that shows a step's state.
+
+On a landscape the cursor moves along the paths' steps (tui/widgets/focus_chart.py),
+`CursorMoved.x` is that step, and neither `y` (a map has no y scale to
+switch) nor the series keys (a map draws every path) are offered.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ _NUMBER_KEYS = 9
 
 
 class CursorMoved(Message):
-    """The focus view's cursor now selects `x` of `panel` (None: it follows the newest point)."""
+    """The focus view's cursor now selects `x` of `panel` (None: it follows the newest point);
+    on a landscape, `x` is the step of the paths' points it marks."""
 
     def __init__(self, lesson: str, panel: str, x: float | None) -> None:
         super().__init__()
@@ -97,13 +102,32 @@ class FocusScreen(Screen[str]):
 
     def __init__(self, record: RunRecord, panel: str | None = None) -> None:
         super().__init__()
+        self._target(record, panel)
+        self.chart = FocusChart(self._spec(), gettext=lesson_gettext(), id="focus-chart")
+        # Kept, not queried: the header may be set while Textual still mounts it.
+        self._header = Static(id="focus-header")
+
+    def _target(self, record: RunRecord, panel: str | None) -> None:
         self.record = record
         self.names = list(record.data.panels) or list(record.lesson.charts)
         self.index = self.names.index(panel) if panel in self.names else 0
-        gettext = lesson_gettext()
-        self.chart = FocusChart(self._spec(), gettext=gettext, id="focus-chart")
-        # Kept, not queried: the header may be set while Textual still mounts it.
-        self._header = Static(id="focus-header")
+
+    def show(self, record: RunRecord, panel: str | None = None) -> None:
+        """Show `panel` of `record` afresh: the app keeps one focus view and shows it
+        again on the next `f`, rather than compose, mount and style a new screen
+        (a third of what `f` cost while a demo trained; bench/FINDINGS.md)."""
+        self._target(record, panel)
+        chart = self.chart
+        chart.spec = self._spec()
+        chart.set_class(chart.is_landscape, "-landscape")
+        chart.chosen = None
+        chart.hidden = frozenset()
+        chart.yscale = None
+        # The language may have changed while the view was away.
+        chart.set_gettext(lesson_gettext(), _)
+        self._show_data()
+        self._update_header()
+        self.refresh_bindings()
 
     @property
     def panel(self) -> str:
@@ -122,8 +146,17 @@ class FocusScreen(Screen[str]):
         yield self.chart
         yield LocalizedFooter()
 
-    def on_mount(self) -> None:
+    def _loss_panel(self) -> PanelData | None:
+        """On a landscape, the line panel its spec names as the paths' loss per step."""
+        name = self._spec().get("loss")
+        return self.record.data.panels.get(str(name)) if name else None
+
+    def _show_data(self) -> None:
+        self.chart.loss_panel = self._loss_panel()
         self.chart.set_data(*self._panel_data())
+
+    def on_mount(self) -> None:
+        self._show_data()
         self._update_header()
 
     def _update_header(self) -> None:
@@ -138,7 +171,7 @@ class FocusScreen(Screen[str]):
             return
         if message.panel is None:
             # A new run: the previous run's snapshot is a new object.
-            self.chart.set_data(*self._panel_data())
+            self._show_data()
         elif message.panel == self.panel:
             self.chart.refresh_data()
             self.chart.flush()
@@ -160,12 +193,14 @@ class FocusScreen(Screen[str]):
             return self.chart.grid() is not None or None  # shown, greyed, until the map arrives
         if action == "cycle":
             return len(self.names) > 1
+        if action in ("toggle_log", "toggle_series") and self.chart.is_landscape:
+            return False
         if action == "toggle_series":
             return int(parameters[0]) <= len(charts.legend_keys(self.chart.spec, self.chart.data))
         return True
 
     def _cursor_moved(self) -> None:
-        self.post_message(CursorMoved(self.record.lesson.id, self.panel, self.chart.chosen))
+        self.post_message(CursorMoved(self.record.lesson.id, self.panel, self.chart.cursor_step()))
 
     def action_cursor(self, step: int) -> None:
         self.chart.move(step)
@@ -204,7 +239,7 @@ class FocusScreen(Screen[str]):
         chart.cell = None
         chart.hidden = frozenset()
         chart.yscale = None
-        chart.set_data(*self._panel_data())
+        self._show_data()
         self._update_header()
         self.refresh_bindings()
         self._cursor_moved()

@@ -6,6 +6,11 @@ plotext render; the readout line under the chart quotes the recorded value
 of every curve at the cursor ("step 12 · LR=0.1: 0.005215 · …"). On a heat
 map the cursor is a cell (`cell`, moved by `move_cell`), drawn with the map,
 and the readout names it ("lr 0.21 · momentum 0.9 · steps: 23").
+
+On a landscape the cursor moves along the paths' steps instead (a map's x is
+a weight, not time): each path's point at the chosen step is marked on the
+map, and the readout quotes where each path is and its loss there
+("step 12 · SGD (3.1, 0.9) loss 0.52 · …"; lessons/charts/cursor.py).
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ from __future__ import annotations
 from typing import Any
 
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 
 from lessons import charts
 from lessons.charts import cursor as chart_cursor
-from lessons.charts import heatmap
-from lessons.charts.data import Heatmap
+from lessons.charts import heatmap, landscape
+from lessons.charts.data import Heatmap, PanelData
 from tui.i18n import N_
 from tui.widgets.chart import ChartPanel
 
@@ -27,6 +34,9 @@ from tui.widgets.chart import ChartPanel
 #: leading space, as Chinese puts none before its full-width parenthesis.
 _FOLLOWING = N_(" (newest)")
 _CURSOR_STYLE = Style(color=Color.from_ansi(charts.CURSOR_COLOR))
+#: A path's point at the cursor's step on a landscape: its glyph, dark on the
+#: cursor's light grey, unlike the current point (reverse video in its colour).
+_PATH_MARK_STYLE = Style(color=Color.from_ansi(16), bgcolor=Color.from_ansi(charts.CURSOR_COLOR), bold=True)
 
 
 class FocusChart(ChartPanel):
@@ -42,16 +52,32 @@ class FocusChart(ChartPanel):
         self.chosen: float | None = None
         #: On a heat map, the cell the learner moved the cursor to (None: the run's setting)
         self.cell: tuple[int, int] | None = None
+        #: On a landscape, the line panel its spec's `loss` names (the loss per step), if any.
+        self.loss_panel: PanelData | None = None
         self._positions_key: tuple | None = None
         self._positions: list[float] = []
 
+    @property
+    def is_landscape(self) -> bool:
+        return charts.is_landscape(self.spec)
+
     def positions(self) -> list[float]:
         data = self.data
-        key = (id(data), data.version if data is not None else None, self.hidden)
+        key = (id(data), data.version if data is not None else None, self.hidden, self.is_landscape)
         if key != self._positions_key:
-            self._positions = chart_cursor.positions(data, self.hidden)
+            self._positions = chart_cursor.positions(data, self.hidden, self.spec)
             self._positions_key = key
         return self._positions
+
+    def cursor_step(self) -> float | None:
+        """What the cursor selects, for other views: the x chosen, or on a landscape
+        the step as its readout names it; None while it follows the newest point."""
+        if self.chosen is None or not self.is_landscape or self.data is None:
+            return self.chosen
+        return self._path_reading(self.chosen).step
+
+    def _path_reading(self, index: float) -> chart_cursor.PathReading:
+        return chart_cursor.path_reading(self.spec, self.data, index, self._gettext, self.hidden, self.loss_panel)
 
     def reading_x(self) -> float | None:
         """The x the readout quotes: the chosen one (as near as recorded), else the newest."""
@@ -139,7 +165,10 @@ class FocusChart(ChartPanel):
         x = self.reading_x()
         if data is None or x is None:
             return (((self._ui_gettext(charts.NO_DATA), "readout"),),)
-        read = chart_cursor.reading(self.view_spec, data, x, self._gettext, self.hidden)
+        if self.is_landscape:
+            read = self._path_reading(x)
+        else:
+            read = chart_cursor.reading(self.view_spec, data, x, self._gettext, self.hidden)
         lines = chart_cursor.readout_lines(self.view_spec, read, width, self._gettext, self._ui_gettext)
         if self.chosen is None and lines:
             last = lines[-1] + ((self._ui_gettext(_FOLLOWING), "axis"),)
@@ -158,6 +187,8 @@ class FocusChart(ChartPanel):
         if self.is_heatmap:
             return canvas  # its cursor is a cell, drawn with the map
         x = self.reading_x()
+        if self.is_landscape:
+            return canvas  # a map's cursor marks points, on its rows (_decorate_landscape)
         column = None if x is None else charts.cursor_column(
             self.view_spec, self.data, x, width, height, previous=self.previous, hidden=self.hidden)
         if column is None:
@@ -170,10 +201,30 @@ class FocusChart(ChartPanel):
                 rows[index] = Text.assemble(line[:column], (charts.CURSOR_GLYPH, _CURSOR_STYLE), line[column + 1:])
         return Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
 
-    def render(self) -> Text:
-        width, height = self.content_size
-        if width <= 0 or height <= 0:
-            return Text()
+    def _path_marks(self, width: int, height: int) -> list[tuple[int, int, str]]:
+        """(column, row, glyph) of each path's point at the chosen step on the map;
+        none while the cursor follows the newest point (the map's current points say it)."""
+        data = self.data
+        if self.chosen is None or data is None:
+            return []
+        marks = []
+        for key, _name, index, _diverged in charts.legend_keys(self.spec, data):
+            point = chart_cursor.path_point(data.series[key], int(self.chosen))
+            cell = None if point is None else landscape.point_cell(
+                self.spec, data, *point, width, height, previous=self.previous)
+            if cell is not None and cell[1] < height - 1:
+                marks.append((*cell, landscape.glyph(index)))
+        return marks
+
+    def _decorate_landscape(self, strips: list[Strip], width: int, height: int) -> list[Strip]:
+        strips = list(strips)
+        for column, row, glyph in self._path_marks(width, height):
+            line = strips[row]
+            strips[row] = Strip.join([line.crop(0, column), Strip([Segment(glyph, _PATH_MARK_STYLE)], 1),
+                                      line.crop(column + 1, width)])
+        return strips
+
+    def _layout(self, width: int, height: int) -> tuple[list[Text], int, list[Text]]:
         caps = charts.captions(
             self.view_spec, self.data, width, self._gettext, self._ui_gettext,
             previous=self.previous, color=True, hidden=self.hidden, numbered=True,
@@ -188,8 +239,10 @@ class FocusChart(ChartPanel):
         if height - len(title) - len(legend) - len(readout) < charts.MIN_CANVAS_HEIGHT:
             legend = (caps.keys or caps.legend[0],) if legend else ()
         canvas_height = max(0, height - len(title) - len(legend) - len(readout))
-        lines = [self._line(line) for line in title]
-        if canvas_height >= charts.MIN_HEIGHT:
-            lines.append(self._with_cursor(self._canvas_text(width, canvas_height), width, canvas_height))
-        lines.extend(self._line(line) for line in (*legend, *readout))
-        return Text("\n", no_wrap=True, overflow="crop").join(lines[:height])
+        if canvas_height < charts.MIN_HEIGHT:
+            canvas_height = 0
+        return ([self._line(line) for line in title], canvas_height,
+                [self._line(line) for line in (*legend, *readout)])
+
+    def _canvas_view(self, width: int, height: int) -> Text:
+        return self._with_cursor(self._canvas_text(width, height), width, height)
