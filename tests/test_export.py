@@ -170,7 +170,8 @@ def test_the_exported_84_prints_its_races_as_text(tmp_path):
     text = "\n".join(lines)
     assert "── The race drawn on the ravine, minimum at (4, 1) ──" in text
     assert "── The race on Rosenbrock's curved valley, minimum at (1, 1) ──" in text
-    assert text.count("minimum at (4, 1), loss 0") == 1 and text.count("minimum at (1, 1), loss 0") == 1
+    # The ravine twice: the race and Adam + L2 against AdamW.
+    assert text.count("minimum at (4, 1), loss 0") == 2 and text.count("minimum at (1, 1), loss 0") == 1
     # The lesson's story, read from the script: after 50 steps SGD is at w1 = 3.64 (8.4's prose).
     sgd = next(line for line in lines if line.startswith("SGD: from") and ", 50 points" in line)
     assert re.search(r"to \(3\.6\d*, 1\)", sgd), sgd

@@ -235,7 +235,7 @@ def test_surface_and_path_become_events_the_chart_data_draws():
 
 
 @pytest.mark.parametrize("call, message", [
-    ("chart.path('a', 0, 1, panel='loss')", "chart.path, chart.arrow or chart.surface: panel 'loss' is a line chart"),
+    ("chart.path('a', 0, 1, panel='loss')", "chart.path, chart.arrow, chart.surface or chart.watch: panel 'loss' is a line chart"),
     ("chart.add('a', 0, 1, panel='map')", "chart.add: panel 'map' is a landscape chart"),
     ("chart.surface(lambda x, y: x, (1, 0), (0, 1), panel='map')", "xlim must be two finite numbers"),
     ("chart.surface(lambda x, y: x, (0, 1), 5, panel='map')", "ylim must be two numbers"),
@@ -312,7 +312,7 @@ def kinds_panel(selected=None):
 
 
 def test_each_arrow_kind_has_its_own_glyph_and_one_legend_entry():
-    panel = kinds_panel()
+    panel = kinds_panel("sgd")
     # Keyed by (series, kind): SGD's three arrows and Adam's step are all kept.
     assert set(panel.arrows) == {("sgd", "gradient"), ("sgd", "velocity"), ("sgd", "step"), ("adam", "step"),
                                  ("-grad", None)}
@@ -320,7 +320,6 @@ def test_each_arrow_kind_has_its_own_glyph_and_one_legend_entry():
     assert "gggg>" in plain  # the gradient: to the right
     assert "s<" not in plain and "<s" in plain  # SGD's step: to the left, its head first
     assert plain.count("m") >= 3 and "v" in plain  # the velocity: down
-    assert "ss>" in plain  # Adam's step
     assert "-->" in plain  # the demo's own arrow, as before
     caps = charts.captions(SPEC, panel, 200, color=False)
     legend = " ".join(charts.plain(line) for line in caps.legend)
@@ -328,11 +327,15 @@ def test_each_arrow_kind_has_its_own_glyph_and_one_legend_entry():
     assert legend.count("s> step Δw") == 1 and "g> -lr·g" in legend and "m> velocity" in legend
     assert "-> -grad" in legend
     readout = " ".join(charts.plain(line) for line in caps.readout)
-    assert "SGD -lr·g: (1.2, 0) at (-1.5, 0.5)" in readout and "Adam step Δw: (0.5, 0) at (1, -0.5)" in readout
+    assert "SGD -lr·g: (1.2, 0) at (-1.5, 0.5)" in readout and "Adam" not in readout
+    panel.select("adam")
+    assert "ss>" in "\n".join(lines(charts.render_canvas(SPEC, panel, 50, 14, color=False)))  # Adam's step
+    readout = " ".join(charts.plain(line) for line in charts.captions(SPEC, panel, 200, color=False).readout)
+    assert "Adam step Δw: (0.5, 0) at (1, -0.5)" in readout
 
 
 def test_arrow_kinds_are_told_apart_by_colour_and_their_keys_keep_the_maps_background():
-    panel = kinds_panel()
+    panel = kinds_panel("sgd")
     ansi = charts.render_canvas(SPEC, panel, 50, 14, color=True)
     for kind in landscape.ARROW_KINDS.values():
         assert f"38;5;{kind.color}" in ansi
@@ -351,9 +354,19 @@ def test_only_the_selected_series_arrows_are_drawn_and_a_demos_own_always():
     readout = " ".join(charts.plain(line) for line in charts.captions(SPEC, panel, 200, color=False).readout)
     assert "SGD" not in readout and "Adam step Δw" in readout
     version = panel.version
-    panel.select(None)
+    panel.select("sgd")
     assert panel.version > version  # a view redraws
     assert "gggg>" in "\n".join(lines(charts.render_canvas(SPEC, panel, 50, 14, color=False)))
+
+
+def test_with_no_series_selected_only_the_newest_series_arrows_are_drawn():
+    """Every racer's three arrows, read out too, left a full-screen 80×24 map
+    seven rows: with none selected, the series training now (the last to send)."""
+    panel = kinds_panel()
+    plain = "\n".join(lines(charts.render_canvas(SPEC, panel, 50, 14, color=False)))
+    assert "ss>" in plain and "gggg>" not in plain and "-->" in plain
+    readout = " ".join(charts.plain(line) for line in charts.captions(SPEC, panel, 200, color=False).readout)
+    assert "Adam step Δw" in readout and "SGD -lr·g" not in readout
 
 
 def test_an_arrow_of_a_kind_shorter_than_a_cell_is_its_letter():

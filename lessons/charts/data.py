@@ -293,12 +293,17 @@ class PanelData:
         self.version += 1
 
     def shown_arrows(self) -> list[tuple[tuple[str, str | None], tuple[float, float, float, float]]]:
-        """The arrows to draw: every one without a kind, and those of the selected series (all, if none is)."""
-        return [(key, arrow) for key, arrow in self.arrows.items()
-                if key[1] is None or self.selected is None or key[0] == self.selected]
+        """The arrows to draw: every one without a kind, and those of the selected
+        series; if none is selected, of the newest series that sent any (the
+        racer training now). Every racer's three arrows, read out too, left a
+        full-screen 80×24 map seven rows."""
+        selected = self.selected
+        if selected is None:
+            selected = next((key[0] for key in reversed(self.arrows) if key[1] is not None), None)
+        return [(key, arrow) for key, arrow in self.arrows.items() if key[1] is None or key[0] == selected]
 
     def select(self, series: str | None) -> None:
-        """Draw only the arrows of `series` (None: every series')."""
+        """Draw only the arrows of `series` (None: the newest series')."""
         if series != self.selected:
             self.selected = series
             self.version += 1

@@ -30,8 +30,8 @@ changed (bench/FINDINGS.md; tests/test_landscape.py bounds it, and
 * Arrows: a demo's own (`chart.arrow`, no kind) is `-|/\\` with a head, in
   red; a watched optimizer's (spec-16 §2: gradient, velocity, step) is its
   kind's letter and colour (`ARROW_KINDS`) with a head, one legend entry per
-  kind. When the panel names a selected series (`PanelData.selected`, the
-  state panel's choice), only that series' kinds are drawn.
+  kind. Only one series' kinds are drawn: the selected one
+  (`PanelData.selected`, the state panel's choice), else the newest.
 * Every value a demo can send draws: non-finite heights are left unshaded,
   coordinates beyond the picture are clipped at its border, where an arrow
   (`< > ^ v`) marks where the path left it, and the readout says so.

@@ -182,9 +182,10 @@ class FocusScreen(Screen[str]):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         heat = self.chart.is_heatmap
-        if action in ("cursor", "toggle_log"):
-            # A heat map has no x cursor, and its colour key is its scale.
-            return not heat
+        if action == "cursor":
+            return not heat  # a heat map's cursor is a cell
+        if action == "toggle_log" and heat:
+            return False  # its colour key is its scale
         if action == "cell":
             return heat
         if action == "rerun_cell":
