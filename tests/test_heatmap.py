@@ -394,3 +394,12 @@ def test_a_cells_setting_is_validated_like_the_form_and_kept_short():
         cell_setting(demo, {"lr": float("nan")})
     with pytest.raises(ParamError, match="beta is not a parameter of lesson 8.2"):
         cell_setting(demo, {"beta": 0.5})
+
+
+def test_a_log_spaced_axis_keeps_the_first_cells_label_by_moving_it_inside_the_line():
+    """8.4's map at 80 columns labelled its x axis "0.01" alone: the first
+    cell's label could not centre on column 1, so no round set of labels fit."""
+    xs = [0.01 * 150 ** (i / 29) for i in range(30)]  # 0.01 … 1.5, as 8.4's learning rates
+    panel = panel_of([[float(i + j) for i in range(30)] for j in range(33)], x=xs, y=[j / 33 for j in range(33)])
+    _rows, x_line = plain_rows(panel, 62, 20)
+    assert x_line.split() == ["0.01", "0.1", "1"]

@@ -315,7 +315,7 @@ class _Frame:
         self.width, self.height, self.rows = width, height, rows
 
         def x_fits(ticks: list[tuple[int, str]]) -> bool:
-            spans = sorted((p - len(label) // 2, p - len(label) // 2 + len(label)) for p, label in ticks)
+            spans = sorted((start, start + len(label)) for start, label in self._x_starts(ticks))
             return (all(a[1] + 1 <= b[0] for a, b in zip(spans, spans[1:]))
                     and all(0 <= s and e <= width - self.label_width - 1 for s, e in spans))
 
@@ -324,10 +324,15 @@ class _Frame:
     def y_label(self, row: int) -> str:
         return self.y_labels.get(row, "").rjust(self.label_width)
 
+    def _x_starts(self, ticks: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        """Where each x label starts: centred on its tick, moved inside the line at
+        either end (the first cell's label, "0.01", cannot centre on column 1)."""
+        room = self.width - self.label_width - 1
+        return [(max(0, min(position - len(label) // 2, room - len(label))), label) for position, label in ticks]
+
     def x_axis(self) -> str:
         line = [" "] * (self.width - self.label_width - 1)
-        for position, label in self.x_ticks:
-            at = max(0, position - len(label) // 2)
+        for at, label in self._x_starts(self.x_ticks):
             for k, ch in enumerate(label):
                 if at + k < len(line):
                     line[at + k] = ch
