@@ -16,7 +16,11 @@ run's record (whose data objects the demo keeps filling) and is told by a
 `ChartDataChanged` message (posted by the demo pane,
 tui/widgets/demo_pane.py) when a panel got new points, so it redraws live
 while the demo trains. A `CursorMoved` message bubbles to the app whenever
-the cursor selects another x, for any view that shows a step's state.
+the cursor selects another x, for any view that shows a step's state:
+this screen's own state panel (tui/widgets/state_panel.py) is one, shown
+below the chart (beside it on a wide screen) when the run watched an
+optimizer, and told of new states by the pane's `StatesChanged`. `space`,
+`.` and `o` pause, step and choose the optimizer as on the lesson screen.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
@@ -34,9 +39,10 @@ from textual.widgets import Static
 from lessons import charts
 from lessons.charts.data import PanelData
 from tui.i18n import N_, _, lesson_gettext
-from tui.widgets.demo_pane import ChartDataChanged, RunRecord
+from tui.widgets.demo_pane import ChartDataChanged, RunRecord, StatesChanged
 from tui.widgets.focus_chart import FocusChart
 from tui.widgets.footer import LocalizedFooter
+from tui.widgets.state_panel import StatePanel
 
 __all__ = ["CSS_PATH", "CursorMoved", "FocusScreen"]
 
@@ -45,6 +51,8 @@ CSS_PATH = Path(__file__).with_name("focus_view.tcss")
 _HEADER = N_("{lesson} · chart {index} of {total}")
 #: How many series a number key can reach.
 _NUMBER_KEYS = 9
+#: From this width on, the state panel sits beside the chart, not below it.
+WIDE = 120
 
 
 class CursorMoved(Message):
@@ -74,6 +82,9 @@ class FocusScreen(Screen[str]):
           for n in range(1, _NUMBER_KEYS + 1)),
         Binding("l", "switch_language", N_("lang")),
         Binding("s", "app.stop_demo", N_("stop")),
+        Binding("space", "app.pause_demo", N_("pause"), key_display="␣"),
+        Binding("full_stop", "app.step_demo", N_("step"), key_display="."),
+        Binding("o", "app.cycle_state", N_("optimizer")),
         Binding("escape", "back", N_("back")),
         Binding("q", "app.quit", N_("quit"), show=False),
     ]
@@ -87,6 +98,7 @@ class FocusScreen(Screen[str]):
         self.chart = FocusChart(self._spec(), gettext=gettext, id="focus-chart")
         # Kept, not queried: the header may be set while Textual still mounts it.
         self._header = Static(id="focus-header")
+        self.state_panel = StatePanel(record.states, id="focus-state")
 
     @property
     def panel(self) -> str:
@@ -101,13 +113,23 @@ class FocusScreen(Screen[str]):
         return record.data.panels.get(self.panel), previous
 
     def compose(self) -> ComposeResult:
+        self.set_class(self.app.size.width >= WIDE, "-wide")
         yield self._header
-        yield self.chart
+        with Container(id="focus-body"):
+            yield self.chart
+            yield self.state_panel
         yield LocalizedFooter()
 
     def on_mount(self) -> None:
         self.chart.set_data(*self._panel_data())
         self._update_header()
+        self._place_state_panel()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE, "-wide")
+
+    def _place_state_panel(self) -> None:
+        self.state_panel.display = self.state_panel.has_states
 
     def _update_header(self) -> None:
         lesson = self.record.lesson
@@ -125,6 +147,18 @@ class FocusScreen(Screen[str]):
         elif message.panel == self.panel:
             self.chart.refresh_data()
             self.chart.flush()
+
+    def on_states_changed(self, message: StatesChanged) -> None:
+        if message.record is self.record:
+            self.state_panel.states_changed()
+            self._place_state_panel()
+            self.refresh_bindings()
+
+    def on_cursor_moved(self, message: CursorMoved) -> None:
+        # Posted by this screen, on its way to the app: the panel shows the
+        # chosen step (on a landscape, the x is the paths' step index).
+        if message.lesson == self.record.lesson.id:
+            self.state_panel.show_step(message.x)
 
     # -- actions ------------------------------------------------------------------
 
@@ -178,6 +212,7 @@ class FocusScreen(Screen[str]):
 
     def relocalize(self) -> None:
         self.chart.set_gettext(lesson_gettext(), _)
+        self.state_panel.refresh(layout=True)
         self._update_header()
         self.refresh_bindings()
 

@@ -21,6 +21,8 @@ _PUBLIC = {
     "Note": "demo_pane",
     "RunRecord": "demo_pane",
     "Said": "lab_panel",
+    "StatePanel": "state_panel",
+    "StatesChanged": "demo_pane",
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = exports(__name__, _PUBLIC)

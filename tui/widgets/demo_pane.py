@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from lessons.charts.data import ChartData
+from lessons.charts.states import StateHistory
 from lessons.course.catalog import Lesson
 from tui.i18n import N_, _, current_language, lesson_gettext
 
@@ -29,9 +30,14 @@ if TYPE_CHECKING:
     from textual.widgets import RichLog
 
     from tui.widgets.chart import ChartPanel
+    from tui.widgets.state_panel import StatePanel
 
 #: Console lines kept per lesson: a flood of output must not eat memory.
 MAX_LINES = 2000
+#: The pane's height from which it shows the optimizer's state table (Adam's
+#: is 13 lines) and still leaves the charts and the console their room; a
+#: shorter pane (80×24) shows one line that points to the focus view.
+STATE_TABLE_ROOM = 32
 
 ST_IDLE = N_("Press r to run this lesson's demos, e to change their parameters.")
 ST_LOADING = N_("loading PyTorch… (only before the first run)")
@@ -40,6 +46,8 @@ ST_DONE = N_("done in {seconds:.1f} s on {device}")
 ST_STOPPED = N_("stopped")
 ST_ERROR = N_("the demo failed: {message}")
 ST_DIVERGED = N_("diverged: {series}")
+ST_PAUSING = N_("pausing after the current optimizer step…")
+ST_PAUSED = N_("paused after step {step} of {optimizer} (space resumes, . steps)")
 MSG_DIVERGED = N_(
     "A diverged curve grew without bound until it became inf or NaN: each step overshot the minimum "
     "by more than it corrected. A smaller learning rate (or gradient clipping) brings it back."
@@ -89,6 +97,8 @@ class RunRecord:
     lesson: Lesson
     data: ChartData
     previous: ChartData | None = None
+    #: the optimizer states of the watched series (`state` events)
+    states: StateHistory = field(default_factory=StateHistory)
     lines: collections.deque = field(default_factory=lambda: collections.deque(maxlen=MAX_LINES))
     status: tuple[str, str, dict[str, Any]] = ("idle", ST_IDLE, {})
     diverged: list[str] = field(default_factory=list)
@@ -109,6 +119,7 @@ class RunRecord:
     def begin(self) -> None:
         self.previous = self.data.snapshot() if any(not p.is_empty for p in self.data.panels.values()) else self.previous
         self.data.clear()
+        self.states.clear()
         self.lines.clear()
         self.appended = 0
         self.diverged.clear()
@@ -129,7 +140,8 @@ class RunRecord:
 
     def status_text(self) -> Text:
         kind, template, arguments = self.status
-        style = {"error": "bold red", "diverged": "bold yellow", "done": "green", "stopped": "yellow"}.get(kind, "")
+        style = {"error": "bold red", "diverged": "bold yellow", "done": "green", "stopped": "yellow",
+                 "paused": "bold cyan"}.get(kind, "")
         text = Text(_(template).format(**arguments), style=style)
         if kind == "diverged" or self.diverged and kind == "done":
             names = ", ".join(self.diverged)
@@ -147,6 +159,15 @@ class ChartDataChanged(Message):
         super().__init__()
         self.record = record
         self.panel = panel  # None: any panel, e.g. a new run began
+
+
+class StatesChanged(Message):
+    """A run's optimizer states changed (new steps, another series selected):
+    posted by the demo pane to a screen over the lesson (the focus view)."""
+
+    def __init__(self, record: RunRecord) -> None:
+        super().__init__()
+        self.record = record
 
 
 class DemoPane(Vertical):
@@ -188,6 +209,9 @@ class DemoPane(Vertical):
             super().__init__()
             self.panel = panel
 
+    class StatesChanged(Message, bubble=False):
+        """The record's optimizer states changed: the state panel redraws."""
+
     class RunEnded(Message, bubble=False):
         """The run has ended: its charts show their last points at once."""
 
@@ -213,6 +237,7 @@ class DemoPane(Vertical):
     _wrapped_at = 0
     _charts: Container | None = None
     _results: Static | None = None
+    _state_panel: StatePanel | None = None
     #: the chart shown when the pane has room for one only, and the one `f` opens
     current: str | None = None
     #: the lesson whose chart widgets are mounted
@@ -235,7 +260,11 @@ class DemoPane(Vertical):
         if self._console is None:
             from textual.widgets import RichLog
 
+            from tui.widgets.state_panel import StatePanel
+
             self._charts = Container(id="charts")
+            self._state_panel = StatePanel(compact=True, id="state-panel")
+            self._state_panel.display = False  # until a watched optimizer has stepped
             self._results = Static(id="results")
             self._written = collections.deque(maxlen=MAX_LINES)
             # min_width=1: RichLog wraps at 78 cells at least by default, wider
@@ -243,7 +272,7 @@ class DemoPane(Vertical):
             # every long line and with it a Chinese character straddling it.
             self._console = RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False,
                                     min_width=1)
-            self.mount(self._charts, self._results, self._console)
+            self.mount(self._charts, self._state_panel, self._results, self._console)
         return self._console
 
     def _has_run(self, record: RunRecord) -> bool:
@@ -289,6 +318,7 @@ class DemoPane(Vertical):
     def on_resize(self) -> None:
         if self.panels:
             self._update_hints()
+        self._place_state_panel()
         # The console's size follows the pane's; it is known after the refresh.
         if self._console is not None:
             self.call_after_refresh(self._rewrap)
@@ -341,6 +371,24 @@ class DemoPane(Vertical):
     def on_demo_pane_chart_changed(self, message: ChartChanged) -> None:
         self._chart_changed(message.panel)
 
+    def on_demo_pane_states_changed(self) -> None:
+        if self._state_panel is not None:
+            self._state_panel.states_changed()
+        self._place_state_panel()
+        if self.record is not None and self.is_attached and self.app.screen is not self.screen:
+            self.app.screen.post_message(StatesChanged(self.record))
+
+    def _place_state_panel(self) -> None:
+        """The state table where the pane has room for it, else its one line (`f` shows it)."""
+        panel = self._state_panel
+        if panel is None:
+            return
+        shown = self.record is not None and panel.states is self.record.states and panel.has_states
+        panel.display = shown
+        if shown:
+            panel.compact = self.size.height < STATE_TABLE_ROOM
+        self.set_class(shown and not panel.compact, "-states")
+
     def on_demo_pane_run_ended(self) -> None:
         self._flush_charts()
 
@@ -381,6 +429,9 @@ class DemoPane(Vertical):
         for name, widget in self.panels.items():
             previous = record.previous.panels.get(name) if record.previous else None
             widget.set_data(record.data.panel(name), previous)
+        if self._state_panel is not None:
+            self._state_panel.set_states(record.states)
+            self._place_state_panel()
         self._tell_other_screen(None)
 
     def _update_status(self) -> None:
@@ -445,6 +496,8 @@ class DemoPane(Vertical):
         gettext = lesson_gettext()
         for widget in self.panels.values():
             widget.set_gettext(gettext)
+        if self._state_panel is not None:
+            self._state_panel.refresh(layout=True)
         record = self.record
         if record is None:
             return
