@@ -291,3 +291,75 @@ def test_an_arrow_at_every_step_of_a_long_run_is_throttled():
     assert arrows[-1]["x"] == 2999 / 3000
     kinds = [e["event"] for e in events if e["event"] in ("points", "arrow")]
     assert kinds[-1] == "arrow"
+
+
+# --- arrow kinds (issue 16: a watched optimizer's gradient, velocity and step) ------------
+
+
+def kinds_panel(selected=None):
+    """SGD's three arrows from (-1.5, 0.5), Adam's step from (1, -0.5), and a demo's own arrow."""
+    data = ChartData(["map"])
+    data.apply(bowl_event())
+    for kind, dx, dy in (("gradient", 1.2, 0.0), ("velocity", 0.0, -0.8), ("step", -0.3, 0.0)):
+        data.apply({"event": "arrow", "panel": "map", "series": "sgd", "kind": kind,
+                    "x": -1.5, "y": 0.5, "dx": dx, "dy": dy})
+    data.apply({"event": "arrow", "panel": "map", "series": "adam", "kind": "step",
+                "x": 1.0, "y": -0.5, "dx": 0.5, "dy": 0.0})
+    data.apply({"event": "arrow", "panel": "map", "series": "-grad", "x": 1.0, "y": 0.5, "dx": 0.6, "dy": 0.0})
+    panel = data.panels["map"]
+    panel.select(selected)
+    return panel
+
+
+def test_each_arrow_kind_has_its_own_glyph_and_one_legend_entry():
+    panel = kinds_panel()
+    # Keyed by (series, kind): SGD's three arrows and Adam's step are all kept.
+    assert set(panel.arrows) == {("sgd", "gradient"), ("sgd", "velocity"), ("sgd", "step"), ("adam", "step"),
+                                 ("-grad", None)}
+    plain = "\n".join(lines(charts.render_canvas(SPEC, panel, 50, 14, color=False)))
+    assert "gggg>" in plain  # the gradient: to the right
+    assert "s<" not in plain and "<s" in plain  # SGD's step: to the left, its head first
+    assert plain.count("m") >= 3 and "v" in plain  # the velocity: down
+    assert "ss>" in plain  # Adam's step
+    assert "-->" in plain  # the demo's own arrow, as before
+    caps = charts.captions(SPEC, panel, 200, color=False)
+    legend = " ".join(charts.plain(line) for line in caps.legend)
+    # One entry per kind, not one per series and kind.
+    assert legend.count("s> step Δw") == 1 and "g> -lr·g" in legend and "m> velocity" in legend
+    assert "-> -grad" in legend
+    readout = " ".join(charts.plain(line) for line in caps.readout)
+    assert "SGD -lr·g: (1.2, 0) at (-1.5, 0.5)" in readout and "Adam step Δw: (0.5, 0) at (1, -0.5)" in readout
+
+
+def test_arrow_kinds_are_told_apart_by_colour_and_their_keys_keep_the_maps_background():
+    panel = kinds_panel()
+    ansi = charts.render_canvas(SPEC, panel, 50, 14, color=True)
+    for kind in landscape.ARROW_KINDS.values():
+        assert f"38;5;{kind.color}" in ansi
+    colours = [kind.color for kind in landscape.ARROW_KINDS.values()]
+    assert len(set(colours)) == 3 and not set(colours) & set(charts.PALETTE[:5])
+    caps = charts.captions(SPEC, panel, 200, color=True)
+    keys = [span for line in caps.legend for span in line if span[0].endswith(">") and span[0][0] in "gms"]
+    # Drawn on the map's own grey, so a light theme's background cannot wash a key out.
+    assert len(keys) == 3 and all(style.bgcolor is not None for _, style in keys)
+
+
+def test_only_the_selected_series_arrows_are_drawn_and_a_demos_own_always():
+    panel = kinds_panel(selected="adam")
+    plain = "\n".join(lines(charts.render_canvas(SPEC, panel, 50, 14, color=False)))
+    assert "g" not in plain and "m" not in plain and "ss>" in plain and "-->" in plain
+    readout = " ".join(charts.plain(line) for line in charts.captions(SPEC, panel, 200, color=False).readout)
+    assert "SGD" not in readout and "Adam step Δw" in readout
+    version = panel.version
+    panel.select(None)
+    assert panel.version > version  # a view redraws
+    assert "gggg>" in "\n".join(lines(charts.render_canvas(SPEC, panel, 50, 14, color=False)))
+
+
+def test_an_arrow_of_a_kind_shorter_than_a_cell_is_its_letter():
+    data = ChartData(["map"])
+    data.apply(bowl_event())
+    data.apply({"event": "arrow", "panel": "map", "series": "sgd", "kind": "step",
+                "x": 1.0, "y": 0.5, "dx": 0.001, "dy": 0.0})
+    plain = "\n".join(lines(charts.render_canvas(SPEC, data.panels["map"], 30, 10, color=False)))
+    assert "s" in plain and ">" not in plain

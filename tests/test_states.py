@@ -62,7 +62,7 @@ def test_each_map_is_told_one_series_whose_arrows_to_draw():
     assert data.panels["ravine"].selected == "adam" and data.panels["banana"].selected == "adam"
     assert data.panels["ravine"].version > version  # the map redraws
     assert history.mark_arrows(data) == []  # nothing changed
-    assert getattr(data.panels["race"], "selected", None) is None
+    assert data.panels["race"].selected is None
     history.chosen = ("ravine", "momentum")
     assert history.mark_arrows(data) == ["ravine"] and data.panels["ravine"].selected == "momentum"
 

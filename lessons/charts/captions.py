@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from rich.cells import cell_len, set_cell_size
+from rich.style import Style
 
 from lessons.charts import titles as chart_titles
 from lessons.charts.axes import format_number
@@ -25,8 +26,10 @@ from lessons.course.i18n import N_
 Gettext = Callable[[str], str]
 #: A caption span: its text and how to style it, either a `PALETTE` colour
 #: (xterm-256 number) or a role: "title", "axis", "readout", "diverged",
-#: "previous", or None for the default style.
-Span = tuple[str, Union[int, str, None]]
+#: "previous", or None for the default style; or a rich Style, for a key
+#: that must look as it does on a chart that paints its own background
+#: (a landscape's arrow kinds).
+Span = tuple[str, Union[int, str, Style, None]]
 Line = tuple[Span, ...]
 
 _LOG_TEXT = N_("{axis} (log scale)")

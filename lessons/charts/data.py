@@ -86,6 +86,13 @@ class Series:
     def ys(self) -> list[float]:
         return self._ys + [self._tail[1]] if self._tail else list(self._ys)
 
+    @property
+    def indices(self) -> list[int]:
+        """The position of each kept point among all the points received (0 = the first):
+        on a landscape, the step of each point of a path."""
+        kept = [k * self._stride for k in range(len(self._xs))]
+        return kept + [self._seen - 1] if self._tail else kept
+
     def __len__(self) -> int:
         return len(self._xs) + (self._tail is not None)
 
@@ -155,8 +162,15 @@ class PanelData:
     diverged: dict[str, float] = field(default_factory=dict)
     #: a landscape panel's height map (its series are paths: x, y = the two parameters)
     surface: Surface | None = None
-    #: a landscape's arrows: series key → (x, y, dx, dy), the latest of each
-    arrows: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    #: a landscape's arrows: (series key, kind) → (x, y, dx, dy), the latest of each.
+    #: kind: "gradient", "velocity", "step" (a watched optimizer's, runner.py's
+    #: `arrow` event) or None (a demo's own arrow, such as 8.2's "-grad")
+    arrows: dict[tuple[str, str | None], tuple[float, float, float, float]] = field(default_factory=dict)
+    #: the series whose arrows a landscape draws (the one the state panel
+    #: shows); None: every series'. Only arrows with a kind are filtered: an
+    #: arrow without one is the demo's own drawing, not a series' state. Kept
+    #: across runs (`clear`): it is the learner's choice, not the run's data.
+    selected: str | None = None
     #: bumped on every change, so a view can tell cheaply whether to redraw
     version: int = 0
     max_points: int = DEFAULT_MAX_POINTS
@@ -203,14 +217,27 @@ class PanelData:
         self.arrows.clear()
         self.version += 1
 
-    def set_arrow(self, series: str, x: Any, y: Any, dx: Any, dy: Any) -> None:
-        """The arrow `series` now starts at (x, y) and points by (dx, dy); a non-finite one is dropped."""
+    def set_arrow(self, series: str, x: Any, y: Any, dx: Any, dy: Any, kind: Any = None) -> None:
+        """The arrow of `series` and `kind` now starts at (x, y) and points by (dx, dy);
+        a non-finite one is dropped."""
+        key = (series, None if kind is None else str(kind))
         values = tuple(map(to_float, (x, y, dx, dy)))
         if all(map(math.isfinite, values)):
-            self.arrows[series] = values  # type: ignore[assignment]
+            self.arrows[key] = values  # type: ignore[assignment]
         else:
-            self.arrows.pop(series, None)
+            self.arrows.pop(key, None)
         self.version += 1
+
+    def shown_arrows(self) -> list[tuple[tuple[str, str | None], tuple[float, float, float, float]]]:
+        """The arrows to draw: every one without a kind, and those of the selected series (all, if none is)."""
+        return [(key, arrow) for key, arrow in self.arrows.items()
+                if key[1] is None or self.selected is None or key[0] == self.selected]
+
+    def select(self, series: str | None) -> None:
+        """Draw only the arrows of `series` (None: every series')."""
+        if series != self.selected:
+            self.selected = series
+            self.version += 1
 
     def set_surface(self, surface: Surface) -> None:
         self.surface = surface
@@ -283,7 +310,7 @@ class ChartData:
             if kind == "arrow":
                 name = self._panel_name(event)
                 self.panel(name).set_arrow(str(event.get("series", "")), event.get("x"), event.get("y"),
-                                           event.get("dx"), event.get("dy"))
+                                           event.get("dx"), event.get("dy"), event.get("kind"))
                 return name
             if kind == "diverged":
                 name = self._panel_name(event)

@@ -25,6 +25,11 @@ while training costs only the path overlay: about 7 ms at 160x48 with four
 * Each path has its own glyph (`GLYPHS`, shapes, not only colours), drawn
   along its segments; its current point is the same glyph in reverse video
   (in colour) and the minimum is `@`. The previous run's paths are `.`.
+* Arrows: a demo's own (`chart.arrow`, no kind) is `-|/\\` with a head, in
+  red; a watched optimizer's (spec-16 §2: gradient, velocity, step) is its
+  kind's letter and colour (`ARROW_KINDS`) with a head, one legend entry per
+  kind. When the panel names a selected series (`PanelData.selected`, the
+  state panel's choice), only that series' kinds are drawn.
 * Every value a demo can send draws: non-finite heights are left unshaded,
   coordinates beyond the picture are clipped at its border, where an arrow
   (`< > ^ v`) marks where the path left it, and the readout says so.
@@ -35,6 +40,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -49,8 +55,8 @@ from lessons.charts.data import PanelData, Series, Surface
 from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, spec_series
 from lessons.course.i18n import N_
 
-__all__ = ["BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "is_landscape", "left_picture", "render_canvas",
-           "render_text"]
+__all__ = ["ARROW_KINDS", "BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "height_at", "is_landscape",
+           "left_picture", "point_cell", "render_canvas", "render_text"]
 
 #: Path glyphs by series index: shapes a reader tells apart without colour.
 #: `@` is kept for the minimum.
@@ -59,9 +65,37 @@ MINIMUM_GLYPH = "@"
 #: Where a path leaves the picture, by the side it leaves through.
 EXIT_GLYPHS = {"left": "<", "right": ">", "up": "^", "down": "v"}
 CONTOUR_GLYPH = "·"
-#: Arrows (chart.arrow: the negative gradient, say) in a colour no path uses.
+#: A demo's own arrows (chart.arrow: 8.2's negative gradient) in a colour no path uses.
 ARROW_COLOR = 196
 ARROW_KEY = "->"
+
+
+@dataclass(frozen=True)
+class ArrowKind:
+    """How the arrows of one kind (a watched optimizer's, spec-16 §2) are drawn.
+
+    `glyph` fills the shaft and `color` the whole arrow; the tip is a head
+    (`<>^v`) that shows the direction. The glyphs are letters no path uses,
+    so that without colour (NO_COLOR, `gradtour run`) each arrow still says
+    what it is; an arrow too short for a shaft is its letter alone.
+    """
+
+    glyph: str
+    color: int
+    label: str
+
+
+#: In drawing order: the step taken last, on top, as it is what moved the path.
+#: Colours bright on the map's dark greys (the map paints its own background,
+#: so the same in every theme): red, cyan, white; none is a path's (PALETTE).
+ARROW_KINDS: dict[str, ArrowKind] = {
+    "gradient": ArrowKind("g", 196, N_("-lr·g")),
+    "velocity": ArrowKind("m", 51, N_("velocity")),
+    "step": ArrowKind("s", 231, N_("step Δw")),
+}
+#: The background of an arrow kind's legend key: a middle band of the map, so
+#: the key reads as the arrow does on the map, on a light theme too.
+_KEY_BACKGROUND = 238
 #: Height bands in colour (greys, dark = low) and without (contour lines).
 #: Eight bands, not more: each band boundary on a row is a style change, and
 #: Textual's cost per frame grows with them (12 bands: 649 styled runs on a
@@ -332,6 +366,11 @@ def render_text(spec: Mapping[str, Any] | None, panel: PanelData | None, width: 
     return text
 
 
+@lru_cache(maxsize=8)
+def _key_style(fg: int) -> Style:
+    return Style(color=Color.from_ansi(fg), bgcolor=Color.from_ansi(_KEY_BACKGROUND), bold=True)
+
+
 @lru_cache(maxsize=512)
 def _rich_style(fg: int | None, bg: int | None, reverse: bool) -> Style:
     return Style(color=Color.from_ansi(fg) if fg is not None else None,
@@ -369,9 +408,11 @@ def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, h
             put(c, r, arrow, fg)
         if head is not None:
             heads.append((head, index, fg))
-    for key, (x, y, dx, dy) in panel.arrows.items():
-        for c, r, text in _arrow_cells(frame, x, y, dx, dy):
-            put(c, r, text, ARROW_COLOR if color else None)
+    for (_series, kind), (x, y, dx, dy) in _arrows_in_order(panel):
+        style = ARROW_KINDS.get(kind) if kind is not None else None
+        fg = (style.color if style else ARROW_COLOR) if color else None
+        for c, r, text in _arrow_cells(frame, x, y, dx, dy, style.glyph if style else None):
+            put(c, r, text, fg)
     minimum = _minimum(surface)
     if minimum is not None:
         c, r = frame.cell(*minimum)
@@ -383,8 +424,16 @@ def _draw(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, h
     return frame, grid
 
 
-def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float) -> list[tuple[int, int, str]]:
-    """The cells of an arrow from (x, y) by (dx, dy): a shaft of `-|/\\` and a head of `<>^v`."""
+def _arrows_in_order(panel: PanelData) -> list[tuple[tuple[str, str | None], tuple[float, float, float, float]]]:
+    """The panel's shown arrows, a demo's own first, then by kind in ARROW_KINDS' order."""
+    order = {kind: i for i, kind in enumerate(ARROW_KINDS)}
+    return sorted(panel.shown_arrows(), key=lambda item: -1 if item[0][1] is None else order.get(item[0][1], -1))
+
+
+def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float,
+                 glyph_: str | None = None) -> list[tuple[int, int, str]]:
+    """The cells of an arrow from (x, y) by (dx, dy): a shaft of `glyph_` (default `-|/\\` by
+    direction) and a head of `<>^v`; an arrow of one cell with `glyph_` is that glyph."""
     p, q = frame.cell(x, y), frame.cell(x + dx, y + dy)
     span = _clip(p, q, frame.cols, frame.rows)
     if span is None:
@@ -401,11 +450,45 @@ def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float) -> lis
     n = max(1, int(2 * max(abs(dc), abs(dr)) * (t1 - t0)))
     cells = dict.fromkeys((int(p[0] + dc * (t0 + (t1 - t0) * k / n)), int(p[1] + dr * (t0 + (t1 - t0) * k / n)))
                           for k in range(n + 1))
+    shaft = glyph_ or shaft
     out = [(c, r, shaft) for c, r in cells]
-    if out and t1 == 1.0:
+    if out and t1 == 1.0 and (len(out) > 1 or glyph_ is None):
         c, r, _ = out[-1]
         out[-1] = (c, r, head)
     return out
+
+
+def height_at(surface: Surface | None, x: float, y: float) -> float | None:
+    """The surface's height at (x, y), interpolated between its grid's four nearest
+    samples (bilinear), or None outside the grid or where a sample is not finite."""
+    if surface is None or not (surface.x_lo <= x <= surface.x_hi and surface.y_lo <= y <= surface.y_hi):
+        return None
+    z = surface.z
+    n_rows, n_cols = len(z), len(z[0])
+    u = (x - surface.x_lo) / (surface.x_hi - surface.x_lo) * (n_cols - 1)
+    v = (y - surface.y_lo) / (surface.y_hi - surface.y_lo) * (n_rows - 1)
+    i, j = min(n_cols - 2, int(u)), min(n_rows - 2, int(v))
+    fu, fv = u - i, v - j
+    value = ((z[j][i] * (1 - fu) + z[j][i + 1] * fu) * (1 - fv)
+             + (z[j + 1][i] * (1 - fu) + z[j + 1][i + 1] * fu) * fv)
+    return value if math.isfinite(value) else None
+
+
+def point_cell(spec: Mapping[str, Any] | None, panel: PanelData | None, x: float, y: float, width: int,
+               height: int, *, previous: PanelData | None = None) -> tuple[int, int] | None:
+    """The (column, row) of `render_canvas`'s output (same size) where (x, y) lies, or None outside the map.
+
+    For marks drawn over a cached canvas (the focus view's cursor on a path).
+    """
+    panel = panel if panel is not None else PanelData()
+    surface = panel.surface or (previous.surface if previous is not None else None)
+    frame = _Frame(surface, int(width), int(height))
+    if frame.cols < 4 or int(width) < MIN_WIDTH or int(height) < MIN_HEIGHT:
+        return None
+    c, r = frame.cell(x, y)
+    if not _inside((c, r), frame.cols, frame.rows):
+        return None
+    return frame.label_width + 1 + int(c), int(r)
 
 
 def _minimum(surface: Surface | None) -> tuple[float, float] | None:
@@ -518,11 +601,22 @@ def captions(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int
             else:
                 readout.append([(ui_gettext(_AT).format(name=name, x=x, y=y), "readout")])
         keys.append(chunk)
-    for key, (x, y, dx, dy) in panel.arrows.items():
+    kinds_shown: list[str] = []
+    for (key, kind), (x, y, dx, dy) in _arrows_in_order(panel):
         name = gettext(names[key]) if key in names else key
-        keys.append([(ARROW_KEY, ARROW_COLOR if color else None), (" " + name, None)])
+        style = ARROW_KINDS.get(kind) if kind is not None else None
+        if style is None:
+            keys.append([(ARROW_KEY, ARROW_COLOR if color else None), (" " + name, None)])
+        else:
+            name = f"{name} {ui_gettext(style.label)}"
+            if kind not in kinds_shown:
+                kinds_shown.append(kind)
         readout.append([(ui_gettext(_ARROW).format(name=name, dx=format_number(dx), dy=format_number(dy),
                                                    x=format_number(x), y=format_number(y)), "readout")])
+    for kind in kinds_shown:
+        style = ARROW_KINDS[kind]
+        key_style = _key_style(style.color) if color else None
+        keys.append([(style.glyph + ">", key_style), (" " + ui_gettext(style.label), None)])
     if surface is not None:
         keys.append([(MINIMUM_GLYPH, None), (" " + ui_gettext(_MIN_LEGEND), None)])
     if previous is not None and any(len(s) for s in previous.series.values()):

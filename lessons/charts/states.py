@@ -204,9 +204,7 @@ class StateHistory:
         changed = []
         for name, series in wanted.items():
             panel = data.panels.get(name)
-            # `selected` is the field the landscape's renderer reads (None: every series' arrows).
-            if panel is not None and getattr(panel, "selected", None) != series:
-                panel.selected = series
-                panel.version += 1
+            if panel is not None and panel.selected != series:
+                panel.select(series)
                 changed.append(name)
         return changed

@@ -21,6 +21,10 @@ this screen's own state panel (tui/widgets/state_panel.py) is one, shown
 below the chart (beside it on a wide screen) when the run watched an
 optimizer, and told of new states by the pane's `StatesChanged`. `space`,
 `.` and `o` pause, step and choose the optimizer as on the lesson screen.
+
+On a landscape the cursor moves along the paths' steps (tui/widgets/focus_chart.py),
+`CursorMoved.x` is that step, and neither `y` (a map has no y scale to
+switch) nor the series keys (a map draws every path) are offered.
 """
 
 from __future__ import annotations
@@ -56,7 +60,8 @@ WIDE = 120
 
 
 class CursorMoved(Message):
-    """The focus view's cursor now selects `x` of `panel` (None: it follows the newest point)."""
+    """The focus view's cursor now selects `x` of `panel` (None: it follows the newest point);
+    on a landscape, `x` is the step of the paths' points it marks."""
 
     def __init__(self, lesson: str, panel: str, x: float | None) -> None:
         super().__init__()
@@ -120,8 +125,17 @@ class FocusScreen(Screen[str]):
             yield self.state_panel
         yield LocalizedFooter()
 
-    def on_mount(self) -> None:
+    def _loss_panel(self) -> PanelData | None:
+        """On a landscape, the line panel its spec names as the paths' loss per step."""
+        name = self._spec().get("loss")
+        return self.record.data.panels.get(str(name)) if name else None
+
+    def _show_data(self) -> None:
+        self.chart.loss_panel = self._loss_panel()
         self.chart.set_data(*self._panel_data())
+
+    def on_mount(self) -> None:
+        self._show_data()
         self._update_header()
         self._place_state_panel()
 
@@ -143,7 +157,7 @@ class FocusScreen(Screen[str]):
             return
         if message.panel is None:
             # A new run: the previous run's snapshot is a new object.
-            self.chart.set_data(*self._panel_data())
+            self._show_data()
         elif message.panel == self.panel:
             self.chart.refresh_data()
             self.chart.flush()
@@ -165,12 +179,14 @@ class FocusScreen(Screen[str]):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "cycle":
             return len(self.names) > 1
+        if action in ("toggle_log", "toggle_series") and self.chart.is_landscape:
+            return False
         if action == "toggle_series":
             return int(parameters[0]) <= len(charts.legend_keys(self.chart.spec, self.chart.data))
         return True
 
     def _cursor_moved(self) -> None:
-        self.post_message(CursorMoved(self.record.lesson.id, self.panel, self.chart.chosen))
+        self.post_message(CursorMoved(self.record.lesson.id, self.panel, self.chart.cursor_step()))
 
     def action_cursor(self, step: int) -> None:
         self.chart.move(step)
@@ -187,7 +203,7 @@ class FocusScreen(Screen[str]):
         chart.chosen = None
         chart.hidden = frozenset()
         chart.yscale = None
-        chart.set_data(*self._panel_data())
+        self._show_data()
         self._update_header()
         self.refresh_bindings()
         self._cursor_moved()

@@ -161,9 +161,11 @@ class ChartPanel(Widget):
         self._last_redraw = monotonic()
         self.refresh()
 
-    def _style(self, style: int | str | None) -> Style:
+    def _style(self, style: int | str | Style | None) -> Style:
         if style is None:
             return Style()
+        if isinstance(style, Style):
+            return style
         if isinstance(style, int):
             return Style(color=Color.from_ansi(style))
         if style == "previous":

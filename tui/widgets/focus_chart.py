@@ -4,6 +4,11 @@ for the whole screen, with a cursor that reads every curve's value.
 The cursor is a column drawn over the cached canvas, so a step costs no
 plotext render; the readout line under the chart quotes the recorded value
 of every curve at the cursor ("step 12 · LR=0.1: 0.005215 · …").
+
+On a landscape the cursor moves along the paths' steps instead (a map's x is
+a weight, not time): each path's point at the chosen step is marked on the
+map, and the readout quotes where each path is and its loss there
+("step 12 · SGD (3.1, 0.9) loss 0.52 · …"; lessons/charts/cursor.py).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from rich.text import Text
 
 from lessons import charts
 from lessons.charts import cursor as chart_cursor
+from lessons.charts import landscape
+from lessons.charts.data import PanelData
 from tui.i18n import N_
 from tui.widgets.chart import ChartPanel
 
@@ -23,6 +30,9 @@ from tui.widgets.chart import ChartPanel
 #: leading space, as Chinese puts none before its full-width parenthesis.
 _FOLLOWING = N_(" (newest)")
 _CURSOR_STYLE = Style(color=Color.from_ansi(charts.CURSOR_COLOR))
+#: A path's point at the cursor's step on a landscape: its glyph, dark on the
+#: cursor's light grey, unlike the current point (reverse video in its colour).
+_PATH_MARK_STYLE = Style(color=Color.from_ansi(16), bgcolor=Color.from_ansi(charts.CURSOR_COLOR), bold=True)
 
 
 class FocusChart(ChartPanel):
@@ -36,16 +46,32 @@ class FocusChart(ChartPanel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chosen: float | None = None
+        #: On a landscape, the line panel its spec's `loss` names (the loss per step), if any.
+        self.loss_panel: PanelData | None = None
         self._positions_key: tuple | None = None
         self._positions: list[float] = []
 
+    @property
+    def is_landscape(self) -> bool:
+        return charts.is_landscape(self.spec)
+
     def positions(self) -> list[float]:
         data = self.data
-        key = (id(data), data.version if data is not None else None, self.hidden)
+        key = (id(data), data.version if data is not None else None, self.hidden, self.is_landscape)
         if key != self._positions_key:
-            self._positions = chart_cursor.positions(data, self.hidden)
+            self._positions = chart_cursor.positions(data, self.hidden, self.spec)
             self._positions_key = key
         return self._positions
+
+    def cursor_step(self) -> float | None:
+        """What the cursor selects, for other views: the x chosen, or on a landscape
+        the step as its readout names it; None while it follows the newest point."""
+        if self.chosen is None or not self.is_landscape or self.data is None:
+            return self.chosen
+        return self._path_reading(self.chosen).step
+
+    def _path_reading(self, index: float) -> chart_cursor.PathReading:
+        return chart_cursor.path_reading(self.spec, self.data, index, self._gettext, self.hidden, self.loss_panel)
 
     def reading_x(self) -> float | None:
         """The x the readout quotes: the chosen one (as near as recorded), else the newest."""
@@ -75,7 +101,10 @@ class FocusChart(ChartPanel):
         x = self.reading_x()
         if data is None or x is None:
             return (((self._ui_gettext(charts.NO_DATA), "readout"),),)
-        read = chart_cursor.reading(self.view_spec, data, x, self._gettext, self.hidden)
+        if self.is_landscape:
+            read = self._path_reading(x)
+        else:
+            read = chart_cursor.reading(self.view_spec, data, x, self._gettext, self.hidden)
         lines = chart_cursor.readout_lines(self.view_spec, read, width, self._gettext, self._ui_gettext)
         if self.chosen is None and lines:
             last = lines[-1] + ((self._ui_gettext(_FOLLOWING), "axis"),)
@@ -91,6 +120,8 @@ class FocusChart(ChartPanel):
         Drawn over the canvas, not by plotext: a cursor step then costs no
         re-render (bench/RESULTS.md). Where a curve passes, the curve stays.
         """
+        if self.is_landscape:
+            return self._with_path_marks(canvas, width, height)
         x = self.reading_x()
         column = None if x is None else charts.cursor_column(
             self.view_spec, self.data, x, width, height, previous=self.previous, hidden=self.hidden)
@@ -102,6 +133,26 @@ class FocusChart(ChartPanel):
             line = rows[index]
             if line.plain[column:column + 1] == " ":
                 rows[index] = Text.assemble(line[:column], (charts.CURSOR_GLYPH, _CURSOR_STYLE), line[column + 1:])
+        return Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
+
+    def _with_path_marks(self, canvas: Text, width: int, height: int) -> Text:
+        """The cached map with each path's point at the chosen step marked (its glyph on grey).
+
+        While the cursor follows the newest point the map's own current points say it all.
+        """
+        data = self.data
+        if self.chosen is None or data is None:
+            return canvas
+        rows = canvas.split("\n", allow_blank=True)
+        at = int(self.chosen)
+        for key, _name, index, _diverged in charts.legend_keys(self.spec, data):
+            point = chart_cursor.path_point(data.series[key], at)
+            cell = None if point is None else landscape.point_cell(
+                self.spec, data, *point, width, height, previous=self.previous)
+            if cell is not None and cell[1] < len(rows):
+                column, row = cell
+                line = rows[row]
+                rows[row] = Text.assemble(line[:column], (landscape.glyph(index), _PATH_MARK_STYLE), line[column + 1:])
         return Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
 
     def render(self) -> Text:
