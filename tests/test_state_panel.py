@@ -275,3 +275,28 @@ async def test_malformed_state_events_never_show_a_traceback(size):
         text = visible_text(app)
         assert "Traceback" not in text and app.return_code is None
         assert isinstance(app.screen, FocusScreen)
+
+
+async def test_on_the_ravine_the_cursor_step_chooses_the_state_shown():
+    """On a landscape the cursor walks the paths' steps (CursorMoved carries the step the
+    loss panel names): the panel shows the optimizer's state at that step."""
+    app = make_app(lesson="8.4", lang="en")
+    worker = ScriptedWorker(shown=8)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_race(app, pilot, worker)
+        path = [(-4.0, -1.5)] + [tuple(p["after"] for p in r["params"]) for r in worker.records[:8]]
+        worker.events.put_nowait({"event": "points", "panel": "ravine", "series": "adam",
+                                  "xs": [x for x, _ in path], "ys": [y for _, y in path]})
+        worker.events.put_nowait({"event": "points", "panel": "ravine_loss", "series": "adam",
+                                  "xs": list(range(9)), "ys": [1.0 / (t + 1) for t in range(9)]})
+        await pilot.pause(0.3)
+        app.lesson_screen.demo_pane.show_chart("ravine")
+        await pilot.press("f")
+        await pilot.pause()
+        panel = app.screen.state_panel
+        assert panel_step(panel) == 8
+        await pilot.press("left", "left", "left")
+        await pilot.pause()
+        assert app.screen.chart.cursor_step() == 5.0
+        assert panel_step(panel) == 5 and "step 5 · lr 0.3" in panel.plain_text()
+        assert "step 5 · lr 0.3" in visible_text(app)
