@@ -193,6 +193,8 @@ async def test_at_80x24_the_pane_points_to_the_focus_view_which_shows_the_table_
         assert isinstance(app.screen, FocusScreen)
         panel = app.screen.state_panel
         assert panel.display and panel_step(panel) == 6  # the newest step
+        await pilot.press("space")  # paused from the focus view, whose header says so
+        await wait_until(pilot, lambda: PAUSED[lang].format(t=6) in visible_text(app).splitlines()[0], timeout=5)
         await pilot.press("left", "left")
         await pilot.pause()
         assert panel.step == 4 and panel_step(panel) == 4  # the cursor's step

@@ -43,7 +43,7 @@ from textual.widgets import Static
 from lessons import charts
 from lessons.charts.data import PanelData
 from tui.i18n import N_, _, lesson_gettext
-from tui.widgets.demo_pane import ChartDataChanged, RunRecord, StatesChanged
+from tui.widgets.demo_pane import ChartDataChanged, RunRecord, RunStatusChanged, StatesChanged
 from tui.widgets.focus_chart import FocusChart
 from tui.widgets.footer import LocalizedFooter
 from tui.widgets.state_panel import StatePanel
@@ -147,8 +147,12 @@ class FocusScreen(Screen[str]):
 
     def _update_header(self) -> None:
         lesson = self.record.lesson
-        self._header.update(Text(_(_HEADER).format(
-            lesson=f"{lesson.id} {lesson_gettext()(lesson.title)}", index=self.index + 1, total=len(self.names))))
+        header = Text(_(_HEADER).format(
+            lesson=f"{lesson.id} {lesson_gettext()(lesson.title)}", index=self.index + 1, total=len(self.names)))
+        if self.record.status[0] in ("paused", "pausing"):
+            # First: the header is one line, and the lesson's title may give way.
+            header = Text.assemble(self.record.status_text(), " · ", header)
+        self._header.update(header)
 
     # -- messages ---------------------------------------------------------------
 
@@ -161,6 +165,10 @@ class FocusScreen(Screen[str]):
         elif message.panel == self.panel:
             self.chart.refresh_data()
             self.chart.flush()
+
+    def on_run_status_changed(self, message: RunStatusChanged) -> None:
+        if message.record is self.record:
+            self._update_header()
 
     def on_states_changed(self, message: StatesChanged) -> None:
         if message.record is self.record:

@@ -20,6 +20,7 @@ _PUBLIC = {
     "LocalizedFooter": "footer",
     "Note": "demo_pane",
     "RunRecord": "demo_pane",
+    "RunStatusChanged": "demo_pane",
     "Said": "lab_panel",
     "StatePanel": "state_panel",
     "StatesChanged": "demo_pane",

@@ -170,6 +170,15 @@ class StatesChanged(Message):
         self.record = record
 
 
+class RunStatusChanged(Message):
+    """A run's status line changed (paused, say): posted by the demo pane to a
+    screen over the lesson (the focus view), which says so in its header."""
+
+    def __init__(self, record: RunRecord) -> None:
+        super().__init__()
+        self.record = record
+
+
 class DemoPane(Vertical):
     """Shows a RunRecord, and follows it as the run goes on.
 
@@ -353,6 +362,8 @@ class DemoPane(Vertical):
 
     def on_demo_pane_status_changed(self) -> None:
         self._update_status()
+        if self.record is not None and self.is_attached and self.app.screen is not self.screen:
+            self.app.screen.post_message(RunStatusChanged(self.record))
 
     def on_demo_pane_lines_added(self) -> None:
         record = self.record
