@@ -302,3 +302,24 @@ async def test_on_the_ravine_the_cursor_step_chooses_the_state_shown():
         assert app.screen.chart.cursor_step() == 5.0
         assert panel_step(panel) == 5 and "step 5 · lr 0.3" in panel.plain_text()
         assert "step 5 · lr 0.3" in visible_text(app)
+
+
+async def test_a_pane_hidden_by_the_focus_view_draws_nothing_until_uncovered():
+    """Textual repaints on the focus view every region the pane dirties beneath it:
+    each step redrew the whole 160×48 screen twice (bench/RESULTS.md). The pane
+    draws what changed meanwhile when the focus view closes."""
+    app = make_app(lesson="8.4", lang="en")
+    worker = ScriptedWorker()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start_race(app, pilot, worker)
+        pane = app.lesson_screen.demo_pane
+        pane.show_chart("ravine")
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press("space", "full_stop")
+        await wait_until(pilot, lambda: PAUSED["en"].format(t=4) in visible_text(app).splitlines()[0], timeout=5)
+        assert "paused" not in status(app)  # drawn beneath: not yet
+        await pilot.press("escape")
+        await pilot.pause()
+        assert PAUSED["en"].format(t=4) in status(app)
+        assert "step 4 · lr" in pane._state_panel.render().plain  # noqa: SLF001

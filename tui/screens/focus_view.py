@@ -104,6 +104,8 @@ class FocusScreen(Screen[str]):
         # Kept, not queried: the header may be set while Textual still mounts it.
         self._header = Static(id="focus-header")
         self.state_panel = StatePanel(record.states, id="focus-state")
+        #: how many optimizers the run watched when the footer was last told
+        self._watched = len(record.states.watched)
 
     @property
     def panel(self) -> str:
@@ -143,7 +145,8 @@ class FocusScreen(Screen[str]):
         self.set_class(self.size.width >= WIDE, "-wide")
 
     def _place_state_panel(self) -> None:
-        self.state_panel.display = self.state_panel.has_states
+        if self.state_panel.display != self.state_panel.has_states:
+            self.state_panel.display = self.state_panel.has_states
 
     def _update_header(self) -> None:
         lesson = self.record.lesson
@@ -151,8 +154,8 @@ class FocusScreen(Screen[str]):
             lesson=f"{lesson.id} {lesson_gettext()(lesson.title)}", index=self.index + 1, total=len(self.names)))
         if self.record.status[0] in ("paused", "pausing"):
             # First: the header is one line, and the lesson's title may give way.
-            header = Text.assemble(self.record.status_text(), " · ", header)
-        self._header.update(header)
+            header = Text.assemble(self.record.status_text(), _(" · "), header)
+        self._header.update(header, layout=False)  # one line whatever it says: a layout pass repaints the screen
 
     # -- messages ---------------------------------------------------------------
 
@@ -174,7 +177,9 @@ class FocusScreen(Screen[str]):
         if message.record is self.record:
             self.state_panel.states_changed()
             self._place_state_panel()
-            self.refresh_bindings()
+            if len(self.record.states.watched) != self._watched:
+                self._watched = len(self.record.states.watched)
+                self.refresh_bindings()  # `o` is offered from two watched optimizers on
 
     def on_cursor_moved(self, message: CursorMoved) -> None:
         # Posted by this screen, on its way to the app: the panel shows the

@@ -97,6 +97,9 @@ class LessonScreen(Screen):
     def on_resize(self) -> None:
         self.set_class(self.size.width >= WIDE, "-wide")
 
+    def on_screen_resume(self) -> None:
+        self.demo_pane.post_message(DemoPane.Uncovered())
+
     def on_mount(self) -> None:
         if self.app.return_code is not None:
             # Quit (^C, q) before the first screen was ready: Textual is taking

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from lessons.charts.data import ChartData
@@ -170,6 +171,12 @@ class StatesChanged(Message):
         self.record = record
 
 
+#: In DemoPane._stale beside chart panel names (which a lesson's front matter
+#: gives as identifiers, never with spaces).
+_STATUS = " status"
+_STATES = " states"
+
+
 class RunStatusChanged(Message):
     """A run's status line changed (paused, say): posted by the demo pane to a
     screen over the lesson (the focus view), which says so in its header."""
@@ -221,6 +228,9 @@ class DemoPane(Vertical):
     class StatesChanged(Message, bubble=False):
         """The record's optimizer states changed: the state panel redraws."""
 
+    class Uncovered(Message, bubble=False):
+        """The screen that hid the pane (the focus view) is gone: draw what changed meanwhile."""
+
     class RunEnded(Message, bubble=False):
         """The run has ended: its charts show their last points at once."""
 
@@ -258,6 +268,8 @@ class DemoPane(Vertical):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        #: what changed while the pane was covered (`_covered`): chart panels, _STATUS, _STATES
+        self._stale: set[str] = set()
         # Kept, not queried: the pane's own line, whatever Textual is doing.
         self._status = Static(id="demo-status")
 
@@ -383,11 +395,35 @@ class DemoPane(Vertical):
         self._chart_changed(message.panel)
 
     def on_demo_pane_states_changed(self) -> None:
-        if self._state_panel is not None:
+        if self._covered():
+            self._stale.add(_STATES)
+        elif self._state_panel is not None:
             self._state_panel.states_changed()
-        self._place_state_panel()
+            self._place_state_panel()
         if self.record is not None and self.is_attached and self.app.screen is not self.screen:
             self.app.screen.post_message(StatesChanged(self.record))
+
+    def _covered(self) -> bool:
+        """Whether a whole screen (the focus view) hides the pane.
+
+        Textual repaints, on the screen on top, every region that a screen
+        beneath it dirties (App._background_screens counts the screen below
+        even when the one on top is opaque): each step of a paused demo
+        redrew the whole 160×48 screen twice, 52 KB more than its own
+        frame. A hidden pane draws what changed once it is uncovered.
+        """
+        screen = self.app.screen
+        return screen is not self.screen and not isinstance(screen, ModalScreen)
+
+    def on_demo_pane_uncovered(self) -> None:
+        stale, self._stale = self._stale, set()
+        if _STATUS in stale:
+            self._update_status()
+        if _STATES in stale and self._state_panel is not None:
+            self._state_panel.states_changed()
+            self._place_state_panel()
+        for panel in stale - {_STATUS, _STATES}:
+            self._chart_changed(panel)
 
     def _place_state_panel(self) -> None:
         """The state table where the pane has room for it, else its one line (`f` shows it)."""
@@ -452,14 +488,20 @@ class DemoPane(Vertical):
             if self._has_run(self.record) and self._charts_of != self.record.lesson.id:
                 self._build_charts(self.record)
                 self.rebind()
-            self._status.update(self.record.status_text())
+            if self._covered():
+                self._stale.add(_STATUS)
+            else:
+                self._status.update(self.record.status_text())
 
     def _chart_changed(self, panel: str) -> None:
         """Redraw `panel` in this frame: DemoRuns paces these messages (FLUSH),
         and the widget's own throttle would put the redraw in a frame of its own."""
         if self.record is not None and self._charts_of == self.record.lesson.id and (widget := self.panels.get(panel)):
-            widget.refresh_data()
-            widget.flush()
+            if self._covered():
+                self._stale.add(panel)
+            else:
+                widget.refresh_data()
+                widget.flush()
         self._tell_other_screen(panel)
 
     def _tell_other_screen(self, panel: str | None) -> None:

@@ -47,6 +47,8 @@ class StatePanel(Widget):
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.states = states
+        #: the line count of the last render: a layout pass only when it changes
+        self._rows = -1
         #: the step a chart's cursor chose; None: the newest
         self.step: float | None = None
         self.set_class(compact, "-compact")
@@ -59,23 +61,34 @@ class StatePanel(Widget):
     def compact(self, value: bool) -> None:
         if value != self.compact:
             self.set_class(value, "-compact")
+            self._rows = -1
             self.refresh(layout=True)
 
     def set_states(self, states: StateHistory | None) -> None:
         """Show another run's history (a new record)."""
         self.states = states
         self.step = None
-        self.refresh(layout=True)
+        self._redraw()
 
     def show_step(self, step: float | None) -> None:
         """Show the record of `step` (None: follow the newest)."""
         if step != self.step:
             self.step = step
-            self.refresh(layout=True)
+            self._redraw()
 
     def states_changed(self) -> None:
         """New records arrived, or another series was selected."""
-        self.refresh(layout=True)
+        self._redraw()
+
+    def relocalize(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        # A layout pass repaints the whole screen (~50 KB a step at 160×48);
+        # the table keeps its height from step to step, and then needs none.
+        width = self.content_size.width
+        rows = len(self.lines(width)) if width > 0 else -1
+        self.refresh(layout=rows != self._rows or rows < 0)
 
     @property
     def has_states(self) -> bool:
@@ -126,6 +139,7 @@ class StatePanel(Widget):
         width, height = self.content_size
         if width <= 0 or height <= 0:
             return Text()
+        self._rows = len(self.lines(width))
         lines = [self._line(line) for line in self.lines(width, height)]
         return Text("\n", no_wrap=True, overflow="crop").join(lines[:height])
 
