@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("lesson_id", metavar="ID", type=_lesson_id)
     run.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                      help=_("change a demo parameter (repeatable)"))
+    run.add_argument("--steps", type=_positive_int, metavar="N",
+                     help=_("stop every optimizer after N steps and print its state at each"))
     run.add_argument("--json", action="store_true", help=_("one JSON event per line"))
     _add_common(run, suppress=True)
     check = commands.add_parser("check", help=_("check a lab's code; exit status 0 when it passes"))
@@ -211,7 +213,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from lessons.demos.headless import run_command
 
         return run_command(args.lesson_id, args.sets, as_json=args.json, device=args.device,
-                           gettext_ui=_, gettext_lessons=lesson_gettext(), out=sys.stdout)
+                           gettext_ui=_, gettext_lessons=lesson_gettext(), out=sys.stdout, steps=args.steps)
     raise AssertionError(args.command)
 
 

@@ -1,7 +1,13 @@
-"""`gradtour run ID [--set NAME=VALUE …] [--json]`: a lesson's demos without the TUI.
+"""`gradtour run ID [--set NAME=VALUE …] [--steps N] [--json]`: a lesson's demos without the TUI.
 
 The demos run in this process (no worker: there is no UI to keep responsive).
 Output lines are printed as they come; the charts follow as text at the end.
+With `--steps N` every optimizer stops after N steps (its later steps change
+nothing); the state of each of its first N steps is printed as the state
+panel's table (watched optimizers, and any other of at most 4 numbers), and
+from the first frozen optimizer on, the demo's own output and the charts are
+not shown: they would describe a run that did not happen. `--json` prints
+every event instead (`state`, `frozen` among them).
 Exit status: 0 ok, 1 a demo failed, 2 a bad `--set` or device (nothing has
 run), 130 interrupted, 141 the reader of the output went away (`| head`).
 """
@@ -16,8 +22,9 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from lessons.course import catalog
-from lessons.demos import params, runner
 from lessons.course.catalog import Gettext
+from lessons.course.i18n import N_
+from lessons.demos import params, runner
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "run_command"]
 
@@ -30,17 +37,27 @@ _STATUS_EXIT = {"ok": EXIT_OK, "error": EXIT_ERROR, "stopped": EXIT_INTERRUPTED}
 
 # Charts wider than this are no easier to read, only sparser.
 _MAX_CHART_WIDTH = 100
+#: The state tables' width at most: what fits the panel at 80 columns.
+_STATE_WIDTH = 76
+
+STEPS_NOTE = N_("(Every optimizer stops at step {steps}. The demo's own output from here on, and its charts, "
+                "are not shown: they would describe a run that did not happen.)")
+FROZEN = N_("{optimizer}: stopped after step {step}; its later steps change nothing.")
+STALLED = N_("Demo {block} kept stepping {optimizer} after it stopped, waiting for a change that cannot come: "
+             "the rest of that demo is skipped.")
 
 
 def run_command(lesson_id: str, sets: Sequence[str], *, as_json: bool, device: str, gettext_ui: Gettext,
-                gettext_lessons: Gettext, out: TextIO, err: TextIO | None = None) -> int:
+                gettext_lessons: Gettext, out: TextIO, err: TextIO | None = None, steps: int | None = None) -> int:
     """Run lesson `lesson_id` with `--set` values; see the module docstring for the exit status.
+
+    `steps`: `--steps` (at least 1), or None.
 
     Problems with the request (`--set`, device) go to `err` (default
     sys.stderr) as one line in the UI language, as do the demo's stderr
     lines and tracebacks in text mode.
     """
-    printer = _Printer(as_json, out, err if err is not None else sys.stderr)
+    printer = _Printer(as_json, out, err if err is not None else sys.stderr, gettext_ui, steps)
     try:
         return _run(lesson_id, sets, device, gettext_ui, gettext_lessons, printer)
     except KeyboardInterrupt:  # ^C while torch loads, or a reader gone (see _Printer)
@@ -77,10 +94,10 @@ def _run(lesson_id: str, sets: Sequence[str], device: str, gettext_ui: Gettext, 
         from lessons.charts.data import ChartData
 
         printer.charts = ChartData(lesson.charts)
-    status = runner.run_lesson(lesson, values, device, printer.emit, gettext=gettext_lessons)
+    status = runner.run_lesson(lesson, values, device, printer.emit, gettext=gettext_lessons, steps=printer.steps)
     if printer.reader_gone:
         raise BrokenPipeError
-    if printer.charts is not None and status != "stopped":
+    if printer.charts is not None and status != "stopped" and not printer.frozen:
         _print_charts(lesson, printer.charts, printer.out, gettext_lessons, gettext_ui)
     return _STATUS_EXIT[status]
 
@@ -88,12 +105,17 @@ def _run(lesson_id: str, sets: Sequence[str], device: str, gettext_ui: Gettext, 
 class _Printer:
     """Prints events as they come: JSON lines, or output lines plus chart data."""
 
-    def __init__(self, as_json: bool, out: TextIO, err: TextIO) -> None:
+    def __init__(self, as_json: bool, out: TextIO, err: TextIO, gettext_ui: Gettext = lambda m: m,
+                 steps: int | None = None) -> None:
         self.as_json = as_json
         self.out = out
         self.err = err
         self.charts = None
         self.reader_gone = False
+        self.gettext_ui = gettext_ui
+        self.steps = steps
+        #: an optimizer has been frozen (`--steps`): the demo's output is no longer shown
+        self.frozen = False
 
     def emit(self, event: dict) -> None:
         if self.reader_gone:
@@ -112,13 +134,35 @@ class _Printer:
             return
         self.charts.apply(event)
         kind = event["event"]
-        if kind == "out":
+        if kind == "out" and not self.frozen:
             print(event["text"], file=self.out if event["stream"] == "stdout" else self.err, flush=True)
+        elif kind == "state":
+            self._print_state(event)
+        elif kind == "stalled":
+            print(self.gettext_ui(STALLED).format(block=event["block"] + 1, optimizer=event["optimizer"]),
+                  file=self.out, flush=True)
+        elif kind == "frozen":
+            if not self.frozen:
+                self.frozen = True
+                print(self.gettext_ui(STEPS_NOTE).format(steps=self.steps), file=self.out)
+            print(self.gettext_ui(FROZEN).format(optimizer=event["optimizer"], step=event["step"]),
+                  file=self.out, flush=True)
         elif kind == "error":
             self.out.flush()
             for line in event["traceback"] or [event["message"]]:
                 print(line, file=self.err)
             self.err.flush()
+
+
+    def _print_state(self, event: dict) -> None:
+        from lessons.charts import state_table
+
+        width = min(shutil.get_terminal_size().columns, 80) - 4
+        width = max(20, min(width, _STATE_WIDTH))
+        for record in event["steps"]:
+            print(file=self.out)
+            print(state_table.text(record, event["optimizer"], width, self.gettext_ui), file=self.out)
+        self.out.flush()
 
 
 def _print_charts(lesson: catalog.Lesson, data, out: TextIO, gettext_lessons: Gettext, gettext_ui: Gettext) -> None:

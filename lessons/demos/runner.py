@@ -17,9 +17,39 @@ Events (dicts; "event" names the kind):
                                             minimum = [x, y] or null. On a landscape
                                             panel, `points` are the path: xs, ys are
                                             the two parameters.
-    arrow     {panel, series, x, y, dx, dy}  a landscape's arrow from (x, y) by (dx, dy),
-                                            replacing the series' previous one; only
-                                            the latest is sent with each batch of points
+    arrow     {panel, series, x, y, dx, dy, [kind]}  a landscape's arrow from (x, y) by (dx, dy),
+                                            replacing the series' previous one (of its kind);
+                                            only the latest is sent with each batch of points.
+                                            No kind: the demo's own (chart.arrow). A watched
+                                            series' arrows of each step, from w_{t-1}: kind
+                                            "gradient" (-lr*g_t), "velocity" (SGD momentum:
+                                            -lr*momentum_buffer; Adam/AdamW: -lr*m_hat),
+                                            "step" (the step taken, delta)
+    state     {panel, series, optimizer, steps}  a watched optimizer (chart.watch), every
+                                            step since the last batch (none dropped);
+                                            panel, series null when not given (run --steps
+                                            reads every optimizer of at most 4 numbers).
+                                            optimizer: {type: SGD | Adam | AdamW | another
+                                            class name, label: "SGD+Momentum"…, hyper: the
+                                            first param group's settings}. steps: records
+                                            {step: t (1-based), lr, params: [{name, before,
+                                            after, grad, delta, state: {key: number} read from
+                                            optimizer.state[p] (momentum_buffer, exp_avg,
+                                            exp_avg_sq, max_exp_avg_sq, step, …), formula:
+                                            {key: number} the lesson's formula from the state
+                                            before the step (momentum_buffer | exp_avg,
+                                            exp_avg_sq, m_hat, v_hat, bias1, bias2; delta;
+                                            decay with weight_decay; {} for other optimizers)}]}.
+                                            Numbers: 9 significant digits, non-finite as
+                                            "nan" | "inf" | "-inf"; grad null without one
+    paused    {optimizer, series, step}     step mode: the run waits after this step of
+                                            this optimizer (label; its watched series or
+                                            null), every earlier event already sent
+    frozen    {optimizer, series, step}     run --steps N: this optimizer took its N-th
+                                            step; its later steps change nothing
+    stalled   {block, optimizer, step}      run --steps N: the block kept stepping a frozen
+                                            optimizer (a loop waiting for convergence):
+                                            the rest of the block is skipped, the run goes on
     error     {kind, message, block, line, traceback, [template, arguments]}
     done      {status, seconds}             status: ok | error | stopped
 
@@ -49,7 +79,7 @@ from typing import Any
 
 from lessons.course.catalog import Gettext, Lesson, LessonError, translate_code
 from lessons.course.i18n import N_
-from lessons.demos import params
+from lessons.demos import optstate, params
 
 __all__ = ["Chart", "DeviceError", "FLUSH_INTERVAL", "demo_filename", "import_torch", "resolve_device", "run_lesson"]
 
@@ -170,7 +200,9 @@ class _Events:
         self._lock = threading.Condition()
         self._pending: dict[tuple[str, str], tuple[list, list]] = {}
         #: events that replace the previous one of their key (arrows): only the latest is sent
-        self._latest: dict[tuple[str, str, str], dict] = {}
+        self._latest: dict[tuple, dict] = {}
+        #: `state` events being filled, one per watched optimizer: every record is sent
+        self._states: dict[Any, dict] = {}
         self._last_flush = 0.0
         self._closed = False
         self._failure: BaseException | None = None
@@ -201,15 +233,32 @@ class _Events:
                 # fought the demo for the GIL: 8.3 ran 15% slower (bench).
                 self._lock.notify()
 
-    def latest(self, key: tuple[str, str, str], event: dict) -> None:
+    def latest(self, key: tuple, event: dict) -> None:
         """Send `event` with the next batch of points, unless another of the same `key` replaces it first."""
         with self._shield(), self._lock:
-            first = not self._pending and not self._latest
+            first = self._idle()
             self._latest[key] = event
-            if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
-                self._flush_locked()
-            elif first:
-                self._lock.notify()
+            self._due(first)
+
+    def state(self, key: Any, panel: str | None, series: str | None, optimizer: dict, record: dict) -> None:
+        """One step's record of a watched optimizer (`key`), sent with the next batch of points."""
+        with self._shield(), self._lock:
+            first = self._idle()
+            event = self._states.get(key)
+            if event is None:
+                event = self._states[key] = {"event": "state", "panel": panel, "series": series,
+                                             "optimizer": optimizer, "steps": []}
+            event["steps"].append(record)
+            self._due(first)
+
+    def _idle(self) -> bool:
+        return not self._pending and not self._latest and not self._states
+
+    def _due(self, first: bool) -> None:
+        if time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+            self._flush_locked()
+        elif first:
+            self._lock.notify()
 
     def _flush_locked(self) -> None:
         if self._failure is not None:
@@ -219,16 +268,19 @@ class _Events:
             raise failure
         pending, self._pending = self._pending, {}
         latest, self._latest = self._latest, {}
+        states, self._states = self._states, {}
         self._last_flush = time.monotonic()
         for (panel, series), (xs, ys) in pending.items():
             self._emit({"event": "points", "panel": panel, "series": series, "xs": xs, "ys": ys})
+        for event in states.values():
+            self._emit(event)
         for event in latest.values():
             self._emit(event)
 
     def _flush_loop(self) -> None:
         with self._lock:
             while not self._closed:
-                if not self._pending and not self._latest:
+                if self._idle():
                     # Timed, so that an interrupt between setting _closed and
                     # notifying cannot leave this thread waiting for ever.
                     self._lock.wait(0.5)
@@ -302,11 +354,13 @@ class Chart:
     RECORD_LIMIT = 100_000
 
     def __init__(self, charts: Mapping[str, Mapping[str, Any]], events: _Events | None,
-                 record: bool = False) -> None:
+                 record: bool = False, stepper: optstate.Stepper | None = None) -> None:
         """`events` None: draw nothing (a check re-running the learner's code).
-        `record`: keep every point, non-finite ones too, in `recorded`."""
+        `record`: keep every point, non-finite ones too, in `recorded`.
+        `stepper`: the run's optimizer hooks, which `watch` hands optimizers to."""
         self._charts = charts
         self._events = events
+        self._stepper = stepper
         self._diverged: set[tuple[str, str]] = set()
         self._path_steps: dict[tuple[str, str], int] = {}
         self.recorded: dict[tuple[str, str], tuple[list, list]] | None = {} if record else None
@@ -401,6 +455,36 @@ class Chart:
         self._events.send({"event": "surface", "panel": panel, "x": [x_lo, x_hi], "y": [y_lo, y_hi],
                            "z": rows, "minimum": point})
 
+    def watch(self, optimizer: Any, series: Any, panel: str | None = None, names: Any = None) -> None:
+        """Show what `optimizer` holds after each of its steps, as `series`.
+
+        From now on every step sends a `state` record: the gradient and
+        optimizer.state[p] as PyTorch holds them, beside the lesson's
+        formula. `panel`: the landscape the series' path is drawn on; its
+        arrows (gradient, velocity, step) are then drawn there too. `names`:
+        one per number the optimizer trains (default w[0], w[1], …). At
+        most 4 numbers in all: one column each in the state panel.
+        """
+        torch = import_torch()
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"chart.watch: optimizer must be a torch.optim optimizer, not {type(optimizer).__name__}")
+        if panel is not None:
+            panel = self._panel(panel, "landscape")
+        total = optstate.count_numbers(optimizer)
+        if total > optstate.MAX_NUMBERS:
+            raise ValueError(f"chart.watch: only an optimizer of at most {optstate.MAX_NUMBERS} numbers can be "
+                             f"watched (one column each); this one trains {total}")
+        if panel is not None and total != 2:
+            raise ValueError(f"chart.watch: a path on the landscape {panel!r} has two coordinates; "
+                             f"this optimizer trains {total} numbers, not 2")
+        if names is None:
+            names = optstate.default_names(optimizer)
+        elif isinstance(names, str) or len(names := [str(name) for name in names]) != total:
+            raise ValueError(f"chart.watch: names must name each of the {total} numbers the optimizer trains")
+        if self._events is None or self._stepper is None:
+            return
+        self._stepper.watch(optimizer, str(series), panel, names)
+
     def bars(self, labels: Any, values: Any, panel: str | None = None) -> None:
         """(Re)draw a bar panel; a non-finite value is sent as null."""
         panel = self._panel(panel, "bar")
@@ -425,7 +509,7 @@ class Chart:
             raise ValueError(f"chart: unknown panel {panel!r}; the lesson declares {', '.join(self._charts)}")
         declared = (spec or {}).get("kind", "line")
         if declared != kind:
-            call = {"line": "add", "bar": "bars", "landscape": "path, chart.arrow or chart.surface"}[kind]
+            call = {"line": "add", "bar": "bars", "landscape": "path, chart.arrow, chart.surface or chart.watch"}[kind]
             raise ValueError(f"chart.{call}: panel {panel!r} is a {declared} chart")
         return panel
 
@@ -474,7 +558,8 @@ class _BlockFailed(Exception):
 
 def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, emit: Emit, *,
                after_block: AfterBlock | None = None, filename: str | None = None,
-               gettext: Gettext | None = None) -> str:
+               gettext: Gettext | None = None, control: optstate.StepControl | None = None,
+               steps: int | None = None) -> str:
     """Run every demo of `lesson`, in order, each in a fresh namespace.
 
     `values`: parameter values (Python/JSON values; missing ones take their
@@ -484,6 +569,8 @@ def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, em
     tracebacks call the code (default `<demo N>`). `gettext` (lessons
     domain): run the code as that language shows it, its printed labels
     translated like its comments (catalog.translate_code); None runs it as written.
+    `control`: step mode's commands (pause, step, resume) for this run.
+    `steps`: freeze every optimizer after this many steps (`run --steps`).
     """
     started = time.monotonic()
     gate = _InterruptGate() if threading.current_thread() is threading.main_thread() else None
@@ -494,7 +581,7 @@ def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, em
             previous_handler = signal.signal(signal.SIGINT, gate.handler)
         events = _Events(emit, gate)
         try:
-            _run_blocks(lesson, values, device, events, after_block, filename, gettext)
+            _run_blocks(lesson, values, device, events, after_block, filename, gettext, control, steps)
         except _BlockFailed as failed:
             events.send(failed.event)
             status = "error"
@@ -517,7 +604,8 @@ def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, em
 
 def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, events: _Events,
                 after_block: AfterBlock | None = None, filename: str | None = None,
-                gettext: Gettext | None = None) -> None:
+                gettext: Gettext | None = None, control: optstate.StepControl | None = None,
+                steps: int | None = None) -> None:
     try:
         resolved = params.resolve(lesson, values)
     except params.ParamError as exc:
@@ -531,16 +619,18 @@ def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, e
         raise _BlockFailed(_problem_event("device", exc)) from None
     _reset_torch(torch)
     demos = lesson.demos
-    for index, block in enumerate(demos):
-        events.send({"event": "start", "block": index, "total": len(demos), "device": resolved[params.DEVICE]})
-        code = params.substituted_code(block, resolved)
-        if gettext is not None:
-            code = translate_code(code, gettext, block.string_choices)
-        # No hidden torch.manual_seed here: the code shown is the code run, so
-        # a demo that needs repeatable randomness seeds itself, on screen
-        # (tests/test_claims.py runs every lesson from two RNG states).
-        chart = Chart(lesson.charts, events, record=after_block is not None)
-        _run_block(code, index, chart, events, after_block, filename)
+    stepper = optstate.Stepper(events, control, steps)
+    with stepper.installed():
+        for index, block in enumerate(demos):
+            events.send({"event": "start", "block": index, "total": len(demos), "device": resolved[params.DEVICE]})
+            code = params.substituted_code(block, resolved)
+            if gettext is not None:
+                code = translate_code(code, gettext, block.string_choices)
+            # No hidden torch.manual_seed here: the code shown is the code run, so
+            # a demo that needs repeatable randomness seeds itself, on screen
+            # (tests/test_claims.py runs every lesson from two RNG states).
+            chart = Chart(lesson.charts, events, record=after_block is not None, stepper=stepper)
+            _run_block(code, index, chart, events, after_block, filename)
 
 
 def _plain_error(kind: str, message: str, traceback_lines: list[str] | None = None) -> dict:
@@ -592,6 +682,8 @@ def _run_block(code: str, index: int, chart: Chart, events: _Events, after: Afte
             raise _BlockFailed(_exception_event(exc, index, filename)) from None
     except KeyboardInterrupt:
         raise
+    except optstate.Stalled as stalled:
+        events.send({"event": "stalled", "block": index, "optimizer": stalled.optimizer, "step": stalled.step})
     except BaseException as exc:  # the learner's code may raise anything
         raise _BlockFailed(_exception_event(exc, index, filename)) from None
     finally:

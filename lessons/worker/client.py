@@ -4,6 +4,7 @@
     await worker.start()                 # at app launch; returns at once
     async for event in worker.run("8.3", values, "auto"):
         ...                              # runner events, ending with `done`
+    worker.pause(); worker.step(); worker.resume()   # step mode (an event `paused` per pause)
     worker.stop()                        # from a key handler: SIGINT, then SIGKILL
     await worker.close()                 # at quit
 
@@ -306,6 +307,29 @@ class DemoWorker:
     @property
     def running(self) -> bool:
         return self._run is not None and not self._run.finished
+
+    def pause(self) -> None:
+        """Step mode: the run stops after its current optimizer step (a `paused` event says where)."""
+        self._control("pause")
+
+    def step(self) -> None:
+        """Paused: exactly one more optimizer step, then paused again. Running: as pause()."""
+        self._control("step")
+
+    def resume(self) -> None:
+        """Run on from a pause."""
+        self._control("resume")
+
+    def _control(self, cmd: str) -> None:
+        # No-ops when nothing runs: a key pressed as a run ends must not reach the next one,
+        # so the command names its run too.
+        run, proc = self._run, self._proc
+        if run is None or run.finished or run.stopping or not run.sent or proc is None or proc.stdin is None:
+            return
+        if proc.returncode is not None or proc.stdin.is_closing():
+            return
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, RuntimeError):
+            proc.stdin.write((json.dumps({"cmd": cmd, "id": run.id}) + "\n").encode("utf-8"))
 
     def stop(self) -> None:
         """Stop the current run: SIGINT now, SIGKILL (and a restart) if it lingers."""

@@ -10,9 +10,22 @@ and then runs lessons on request, one JSON command per stdin line:
 A lab's code runs in a child of the worker, with limits (lessons/labs/sandbox.py);
 its events, a `check` event among them, come back the same way.
 
+Step mode: while a lesson runs, these control commands act at once (stdin is
+read on a thread of its own; run and lab commands still wait their turn):
+
+    {"cmd": "pause"}     stop after the current optimizer step (event `paused`)
+    {"cmd": "step"}      paused: exactly one more optimizer step, then pause again;
+                         running: as "pause"
+    {"cmd": "resume"}    run on
+
+They carry no id, or the id of the run they are for (a command for another
+run is ignored); with no lesson running (between runs, or during a lab),
+they are ignored. A step is one call of any torch.optim optimizer's step().
+
 Every event of a run (see lessons.demos.runner) goes to stdout as one JSON line,
-tagged with "id". SIGINT stops the current run (status "stopped"); the worker
-stays warm for the next. EOF on stdin ends the worker.
+tagged with "id". SIGINT stops the current run (status "stopped"), paused or
+not; the worker stays warm for the next. EOF on stdin ends the worker (after
+the run in progress, which runs on if it was paused).
 
 stdout is the event channel only: file descriptor 1 is pointed at stderr, so
 nothing a library prints at the C level can corrupt the stream.
@@ -23,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import signal
 import sys
 import threading
@@ -32,11 +46,14 @@ from typing import Any
 from lessons.course import catalog, i18n
 from lessons.demos import runner
 from lessons.demos.channel import Channel
+from lessons.demos.optstate import StepControl
 from lessons.parent_death import die_with_parent
 from lessons.worker import FAIL_ENV, PARENT_ENV
 
 #: How much nicer than the UI the worker is (see _yield_to_the_ui).
 NICE = 5
+#: The commands that act on the run in progress instead of waiting their turn.
+CONTROL_COMMANDS = ("pause", "step", "resume")
 
 
 def _die_with_parent() -> None:
@@ -91,12 +108,39 @@ def main() -> int:
     torch = runner.import_torch()
     runner.warm_up(torch)
     events.send({"event": "ready", "torch": torch.__version__, "device_auto": runner.resolve_device("auto")})
-    for raw in sys.stdin.buffer:
-        _handle(raw, events)
+    control = StepControl()
+    commands: queue.Queue[bytes | None] = queue.Queue()
+    threading.Thread(target=_read_commands, args=(sys.stdin.buffer, commands, control),
+                     name="gradtour-stdin", daemon=True).start()
+    while (raw := commands.get()) is not None:
+        _handle(raw, events, control)
     return 0
 
 
-def _handle(raw: bytes, events: Channel) -> None:
+def _read_commands(stdin, commands: queue.Queue, control: StepControl) -> None:
+    """Apply control commands as they come; queue every other line for the main thread, in order."""
+    for raw in stdin:
+        command = _control_command(raw)
+        if command is None:
+            commands.put(raw)
+        elif control.applies(command.get("id")):
+            getattr(control, command["cmd"])()
+    # Nobody is left to resume a paused run: let it finish, then end.
+    control.end()
+    commands.put(None)
+
+
+def _control_command(raw: bytes) -> dict | None:
+    try:
+        command = json.loads(raw)
+    except ValueError:
+        return None  # reported by the main thread, in its turn
+    if isinstance(command, dict) and command.get("cmd") in CONTROL_COMMANDS:
+        return command
+    return None
+
+
+def _handle(raw: bytes, events: Channel, control: StepControl | None = None) -> None:
     try:
         command = json.loads(raw)
         if not isinstance(command, dict):
@@ -131,8 +175,14 @@ def _handle(raw: bytes, events: Channel) -> None:
         gettext = i18n.translations(lang, "lessons").gettext
     except (ValueError, i18n.CatalogProblem):
         gettext = None  # the code as written: the UI already said why it shows English
-    runner.run_lesson(lesson, command.get("values") or {}, str(command.get("device") or "auto"), emit,
-                      gettext=gettext)
+    if control is not None:
+        control.begin(run_id)
+    try:
+        runner.run_lesson(lesson, command.get("values") or {}, str(command.get("device") or "auto"), emit,
+                          gettext=gettext, control=control)
+    finally:
+        if control is not None:
+            control.end()
 
 
 def _handle_lab(command: dict, run_id: Any, events: Channel) -> None:
