@@ -439,7 +439,7 @@ class DemoRuns:
 
         try:
             values = {**self.values_for(lesson), **self.shown_values(lesson)}
-            return export_script(lesson, values, lesson_gettext())
+            return export_script(lesson, values, lesson_gettext(), _)
         except ParamError as exc:
             self.app.notify(_(MSG_EXPORT_FAILED).format(reason=exc), severity="error", timeout=8)
             return None
