@@ -323,3 +323,15 @@ async def test_a_pane_hidden_by_the_focus_view_draws_nothing_until_uncovered():
         await pilot.pause()
         assert PAUSED["en"].format(t=4) in status(app)
         assert "step 4 · lr" in pane._state_panel.render().plain  # noqa: SLF001
+
+
+async def test_the_first_state_of_a_watched_optimizer_brings_its_map_to_the_pane():
+    app = make_app(lesson="8.4", lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_race(app, pilot, ScriptedWorker())
+        pane = app.lesson_screen.demo_pane
+        assert pane.current == "ravine"  # where the watched optimizers walk: `f` opens it
+        pane.show_chart("race")
+        await pilot.press("full_stop")
+        await wait_until(pilot, lambda: PAUSED["en"].format(t=4) in status(app), timeout=5)
+        assert pane.current == "race"  # the learner's choice stands once the optimizer is known

@@ -270,6 +270,8 @@ class DemoPane(Vertical):
         super().__init__(**options)
         #: what changed while the pane was covered (`_covered`): chart panels, _STATUS, _STATES
         self._stale: set[str] = set()
+        #: how many optimizers the record watched when the pane last looked
+        self._watched = 0
         # Kept, not queried: the pane's own line, whatever Textual is doing.
         self._status = Static(id="demo-status")
 
@@ -363,6 +365,7 @@ class DemoPane(Vertical):
     def on_demo_pane_show(self, message: Show) -> None:
         record = message.record
         self.record = record
+        self._watched = len(record.states.watched)
         if self._has_run(record):
             self._build_charts(record)
         self.rebind()
@@ -395,6 +398,14 @@ class DemoPane(Vertical):
         self._chart_changed(message.panel)
 
     def on_demo_pane_states_changed(self) -> None:
+        record = self.record
+        if record is not None and len(record.states.watched) > self._watched:
+            # A new optimizer is watched: its map becomes the chart shown (and
+            # the one `f` opens), where its path and arrows are.
+            selected = record.states.selected
+            if selected is not None and selected.panel in self.panels:
+                self.show_chart(selected.panel)
+        self._watched = len(record.states.watched) if record is not None else 0
         if self._covered():
             self._stale.add(_STATES)
         elif self._state_panel is not None:
