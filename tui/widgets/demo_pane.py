@@ -100,6 +100,8 @@ class RunRecord:
     previous: ChartData | None = None
     #: the optimizer states of the watched series (`state` events)
     states: StateHistory = field(default_factory=StateHistory)
+    #: how many of them the pane has seen (a newly watched one brings its map into view)
+    watched_shown: int = 0
     lines: collections.deque = field(default_factory=lambda: collections.deque(maxlen=MAX_LINES))
     status: tuple[str, str, dict[str, Any]] = ("idle", ST_IDLE, {})
     diverged: list[str] = field(default_factory=list)
@@ -121,6 +123,7 @@ class RunRecord:
         self.previous = self.data.snapshot() if any(not p.is_empty for p in self.data.panels.values()) else self.previous
         self.data.clear()
         self.states.clear()
+        self.watched_shown = 0
         self.lines.clear()
         self.appended = 0
         self.diverged.clear()
@@ -270,8 +273,6 @@ class DemoPane(Vertical):
         super().__init__(**options)
         #: what changed while the pane was covered (`_covered`): chart panels, _STATUS, _STATES
         self._stale: set[str] = set()
-        #: how many optimizers the record watched when the pane last looked
-        self._watched = 0
         # Kept, not queried: the pane's own line, whatever Textual is doing.
         self._status = Static(id="demo-status")
 
@@ -365,7 +366,6 @@ class DemoPane(Vertical):
     def on_demo_pane_show(self, message: Show) -> None:
         record = message.record
         self.record = record
-        self._watched = len(record.states.watched)
         if self._has_run(record):
             self._build_charts(record)
         self.rebind()
@@ -399,13 +399,13 @@ class DemoPane(Vertical):
 
     def on_demo_pane_states_changed(self) -> None:
         record = self.record
-        if record is not None and len(record.states.watched) > self._watched:
+        if record is not None and len(record.states.watched) > record.watched_shown and self.panels:
             # A new optimizer is watched: its map becomes the chart shown (and
             # the one `f` opens), where its path and arrows are.
             selected = record.states.selected
             if selected is not None and selected.panel in self.panels:
                 self.show_chart(selected.panel)
-        self._watched = len(record.states.watched) if record is not None else 0
+            record.watched_shown = len(record.states.watched)
         if self._covered():
             self._stale.add(_STATES)
         elif self._state_panel is not None:
