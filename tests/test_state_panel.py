@@ -335,3 +335,19 @@ async def test_the_first_state_of_a_watched_optimizer_brings_its_map_to_the_pane
         await pilot.press("full_stop")
         await wait_until(pilot, lambda: PAUSED["en"].format(t=4) in status(app), timeout=5)
         assert pane.current == "race"  # the learner's choice stands once the optimizer is known
+
+
+async def test_a_fast_demo_s_watched_map_comes_into_view_too():
+    """States that arrive before the pane is shown the new run (bench/step_app.py's
+    stand-in sends them in its first breath) still bring the map into view."""
+    from bench.step_app import RaceWorker
+
+    app = make_app(lesson="8.4", lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.demos._worker = RaceWorker()  # noqa: SLF001
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(app.demos.records["8.4"].states.watched) == 2, timeout=5)
+        await pilot.pause(0.3)
+        assert app.lesson_screen.demo_pane.current == "ravine"
+        await pilot.press("s")
+        await wait_until(pilot, lambda: not app.demos.running, timeout=5)
