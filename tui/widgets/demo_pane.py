@@ -332,7 +332,7 @@ class DemoPane(Vertical):
     def _update_hints(self) -> None:
         # "1/2 f" says there are more charts and how to reach them; side by
         # side (a wide screen) they are all in view, and `f` is in the footer.
-        one = len(self.panels) > 1 and not self.screen.has_class("-wide")
+        one = len(self.panels) > 1 and (not self.screen.has_class("-wide") or self.has_class("-states"))
         for number, widget in enumerate(self.panels.values(), 1):
             hint = f"{number}/{len(self.panels)} f" if one else ""
             if widget.hint != hint:
@@ -445,7 +445,9 @@ class DemoPane(Vertical):
         panel.display = shown
         if shown:
             panel.compact = self.size.height < STATE_TABLE_ROOM
-        self.set_class(shown and not panel.compact, "-states")
+        if self.has_class("-states") != (shown and not panel.compact):
+            self.set_class(shown and not panel.compact, "-states")
+            self._update_hints()  # one chart at a time beside the table: its "1/8 f" says so
 
     def on_demo_pane_run_ended(self) -> None:
         self._flush_charts()
