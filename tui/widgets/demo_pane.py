@@ -504,7 +504,9 @@ class DemoPane(Vertical):
             if self._covered():
                 self._stale.add(_STATUS)
             else:
-                self._status.update(self.record.status_text())
+                # One line (its height is fixed) but while idle, when a wide pane
+                # wraps it: a layout pass costs a step of step mode ~75 ms here.
+                self._status.update(self.record.status_text(), layout=self.record.status[0] == "idle")
 
     def _chart_changed(self, panel: str) -> None:
         """Redraw `panel` in this frame: DemoRuns paces these messages (FLUSH),

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from lessons import charts
 from lessons.charts import state_table
 from lessons.charts.states import StateHistory
-from tui.i18n import N_, _
+from tui.i18n import N_, _, current_language
 
 __all__ = ["CSS_PATH", "StatePanel"]
 
@@ -49,6 +49,7 @@ class StatePanel(Widget):
         self.states = states
         #: the line count of the last render: a layout pass only when it changes
         self._rows = -1
+        self._cached: tuple[dict, dict, tuple, list[charts.Line]] | None = None
         #: the step a chart's cursor chose; None: the newest
         self.step: float | None = None
         self.set_class(compact, "-compact")
@@ -117,7 +118,7 @@ class StatePanel(Widget):
         if self.compact:
             text = _(_COMPACT).format(optimizer=selected.optimizer["label"], step=record["step"])
             return [charts.crop(((text, "readout"),), width)]
-        table = state_table.lines(record, selected.optimizer, width, _)
+        table = self._table(record, selected.optimizer, width)
         index, count = states.position()
         notes = []
         if count > 1:
@@ -131,6 +132,16 @@ class StatePanel(Widget):
         if height is not None and len(out) > height and charts.plain(out[-1]) == key:
             out = out[:-1]
         return out
+
+    def _table(self, record: dict, optimizer: dict, width: int) -> list[charts.Line]:
+        """state_table's lines, laid out once per record, width and language: the
+        panel asks at every step for its height, then renders, then redraws."""
+        key = (width, current_language())
+        cached = self._cached
+        # The objects themselves, not their ids: a freed record's id may be reused.
+        if cached is None or cached[0] is not record or cached[1] is not optimizer or cached[2] != key:
+            cached = self._cached = (record, optimizer, key, state_table.lines(record, optimizer, width, _))
+        return cached[3]
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self.lines(max(1, width)))
