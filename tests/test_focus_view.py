@@ -225,3 +225,26 @@ async def test_the_cursor_tells_the_app_which_step_it_selects():
         await pilot.pause()
         assert app.moves == [("8.3", "loss", 18.0), ("8.3", "loss", 17.0), ("8.3", "loss", 0.0),
                              ("8.3", "loss", None), ("8.3", "noise", None)]
+
+
+async def test_the_focus_view_shown_again_starts_afresh_in_the_current_language():
+    """`f` shows one installed focus view again (composing a new one cost a third
+    of `f`): the cursor, hidden series and y scale of the last visit are gone,
+    and a language switched meanwhile is the one it speaks."""
+    app = make_app(lesson="8.3")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        feed(app, sweep_events())
+        await pilot.pause(0.2)
+        await pilot.press("f", "left", "left", "2", "y")
+        await pilot.pause()
+        first = app.screen
+        assert first.chart.chosen is not None and first.chart.hidden and first.chart.yscale
+        await pilot.press("tab", "escape", "l")
+        await pilot.pause(0.3)
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.screen is first and app.screen.panel == "noise"  # the chart last looked at
+        chart = app.screen.chart
+        assert chart.chosen is None and chart.hidden == frozenset() and chart.yscale is None
+        assert "步数" in chart.readout_text() and "第 2 张图" in visible_text(app)

@@ -363,3 +363,32 @@ def test_an_arrow_of_a_kind_shorter_than_a_cell_is_its_letter():
                 "x": 1.0, "y": 0.5, "dx": 0.001, "dy": 0.0})
     plain = "\n".join(lines(charts.render_canvas(SPEC, data.panels["map"], 30, 10, color=False)))
     assert "s" in plain and ">" not in plain
+
+
+def test_a_path_traced_frame_by_frame_draws_what_a_fresh_trace_draws():
+    """Each frame traces only the steps new since the last one (landscape._trace);
+    through stride changes, exits and returns, the picture equals a fresh trace."""
+    import copy
+    import random
+
+    rng = random.Random(3)
+    data = ChartData(["map"], max_points=16)
+    data.apply(bowl_event())
+    x, y = -1.8, -0.9
+    for step in range(120):
+        # A wandering path that leaves the picture (|x| > 2, |y| > 1) and comes back.
+        x += rng.uniform(-0.3, 0.33)
+        y += rng.uniform(-0.2, 0.21)
+        if abs(x) > 2.6:
+            x *= 0.5
+        if abs(y) > 1.4:
+            y *= 0.5
+        data.apply({"event": "points", "panel": "map", "series": "sgd", "xs": [x], "ys": [y]})
+        if step % 3 == 0:
+            data.apply({"event": "points", "panel": "map", "series": "adam", "xs": [x / 2], "ys": [y / 2]})
+        live = charts.render_canvas(SPEC, data.panels["map"], 40, 12, color=False)
+        copied = copy.deepcopy(data.panels["map"])
+        fresh = charts.render_canvas(SPEC, copied, 40, 12, color=False)
+        assert live == fresh, step
+        # The legend's "left the picture", also resumed frame by frame.
+        assert charts.captions(SPEC, data.panels["map"], 80) == charts.captions(SPEC, copied, 80), step

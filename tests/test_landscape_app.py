@@ -111,3 +111,42 @@ async def test_a_full_screen_landscape_at_80x24_gets_at_least_60x12_cells_of_map
         map_rows = [line for line in lines if "│" in line]
         assert len(map_rows) >= 12
         assert all(len(line.split("│", 1)[1]) >= 60 for line in map_rows)
+
+
+async def test_a_frame_while_training_repaints_only_the_lines_that_changed():
+    """A map's rows are kept between frames: a new point repaints the rows it
+    touches and the readout, not the whole panel, and what shows is what a
+    full redraw shows."""
+    from tests.test_focus_landscape import race_events
+
+    events = race_events()
+    data = ChartData(["ravine"])
+    for event in events:
+        if event.get("panel") == "ravine" and event["event"] == "points":
+            event = {**event, "xs": event["xs"][:30], "ys": event["ys"][:30]}
+        data.apply(event)
+    app = LandscapeApp(data, "en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        panel = app.query_one(ChartPanel)
+        repainted: list = []
+        real = panel.refresh
+
+        def recording(*regions, **kwargs):
+            repainted.append(regions)
+            return real(*regions, **kwargs)
+
+        panel.refresh = recording
+        sgd = next(e for e in events if e.get("panel") == "ravine" and e.get("series") == "sgd")
+        data.apply({"event": "points", "panel": "ravine", "series": "sgd", "xs": sgd["xs"][30:32],
+                    "ys": sgd["ys"][30:32]})
+        panel.refresh_data()
+        panel.flush()
+        await pilot.pause(0.3)
+        (regions,) = [r for r in repainted if r]
+        assert 1 <= len(regions) < panel.size.height // 2
+        shown = [panel.render_line(y).text for y in range(panel.size.height)]
+        panel.refresh = real
+        panel.refresh()
+        await pilot.pause()
+        assert [panel.render_line(y).text for y in range(panel.size.height)] == shown

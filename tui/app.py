@@ -24,6 +24,8 @@ from tui.state import State, save_merged, snapshot, state_path
 from tui.widgets.demo_pane import DemoPane
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+#: The name the focus view (`f`) is installed under: one screen, shown again.
+_FOCUS_SCREEN = "focus"
 MSG_SAVE_FAILED = N_("Could not save your place: {reason}")
 MSG_COPIED = N_("Copied.")
 MSG_CTRL_C_IN_BROWSER = N_(
@@ -284,9 +286,14 @@ class GradTour(LabActions, App):
 
         pane = self.lesson_screen.demo_pane
         if pane.charts_shown and pane.record is not None:
+            # One focus view, installed and shown again: see FocusScreen.show.
+            if self.is_screen_installed(_FOCUS_SCREEN):
+                screen = self.get_screen(_FOCUS_SCREEN)
+                screen.show(pane.record, pane.current)
+            else:
+                self.install_screen(FocusScreen(pane.record, pane.current), _FOCUS_SCREEN)
             # Back on the lesson, the pane shows the chart last looked at.
-            self.push_screen(FocusScreen(pane.record, pane.current),
-                             lambda name: pane.post_message(DemoPane.ShowChart(name)))
+            self.push_screen(_FOCUS_SCREEN, lambda name: pane.post_message(DemoPane.ShowChart(name)))
 
     def on_resize(self, event) -> None:
         small_screen.check(self, event.size)

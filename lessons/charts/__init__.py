@@ -23,7 +23,9 @@ from lessons.charts.captions import (
     pack, plain,
 )
 from lessons.charts.landscape import is_landscape
-from lessons.charts.plot import captions, cursor_column, render_canvas, render_landscape, render_panel_text
+from lessons.charts.plot import (
+    captions, cursor_column, render_canvas, render_landscape, render_landscape_rows, render_panel_text,
+)
 from lessons.charts.series import (
     CURSOR_COLOR, CURSOR_GLYPH, GLYPHS, KEY_GLYPH, MIN_HEIGHT, MIN_WIDTH, PALETTE, PREVIOUS_COLOR, PREVIOUS_GLYPH, series_color,
 )
@@ -32,5 +34,5 @@ __all__ = [
     "PALETTE", "PREVIOUS_COLOR", "GLYPHS", "PREVIOUS_GLYPH", "KEY_GLYPH", "CURSOR_GLYPH", "CURSOR_COLOR",
     "Arrangement", "Captions", "Line", "Span", "MIN_CANVAS_HEIGHT", "MIN_HEIGHT", "MIN_WIDTH", "NO_DATA", "ROOMY_CANVAS_HEIGHT",
     "arrange", "captions", "crop", "cursor_column", "format_number", "format_tick", "legend_keys",
-    "pack", "plain", "render_canvas", "render_landscape", "render_panel_text", "series_color", "is_landscape",
+    "pack", "plain", "render_canvas", "render_landscape", "render_landscape_rows", "render_panel_text", "series_color", "is_landscape",
 ]

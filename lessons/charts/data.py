@@ -87,6 +87,22 @@ class Series:
         return self._ys + [self._tail[1]] if self._tail else list(self._ys)
 
     @property
+    def stride(self) -> int:
+        """Points received per point kept; it doubles (and the kept lists are thinned) at the cap."""
+        return self._stride
+
+    @property
+    def kept(self) -> tuple[list[float], list[float]]:
+        """The points on the stride grid, xs and ys: the lists themselves, to read, not to change.
+        Between two changes of `stride` they only grow, so a reader may resume where it stopped."""
+        return self._xs, self._ys
+
+    @property
+    def tail(self) -> tuple[float, float] | None:
+        """The newest point when it is not on the stride grid (then it follows `kept`)."""
+        return self._tail
+
+    @property
     def indices(self) -> list[int]:
         """The position of each kept point among all the points received (0 = the first):
         on a landscape, the step of each point of a path."""

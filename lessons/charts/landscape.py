@@ -12,9 +12,11 @@ cannot shade: a dot is on or off in one colour per cell. Rich half-blocks
 (`▀`, foreground = upper pixel, background = lower pixel) give each cell two
 independently shaded pixels, which doubles the vertical resolution of the
 height map, and leave the cell free to carry a path glyph on the shaded
-background instead. The shaded map is cached per surface and size, so a frame
-while training costs only the path overlay: about 7 ms at 160x48 with four
-800-step paths (bench/FINDINGS.md; tests/test_landscape.py bounds it, and
+background instead. The shaded map is cached per surface and size, each path's
+trace resumes where the last frame stopped, and the TUI gets the rows as
+segments cached by content (`render_rows`), so a frame while training costs
+about 5 ms at 160x48 with four 700-step paths and repaints only the rows that
+changed (bench/FINDINGS.md; tests/test_landscape.py bounds it, and
 `python -m bench.landscape` measures whole frames in the app).
 
 * The height map is split into bands of equal area (quantiles of the visible
@@ -45,6 +47,7 @@ from functools import lru_cache
 from typing import Any
 
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
@@ -56,7 +59,7 @@ from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, spec_s
 from lessons.course.i18n import N_
 
 __all__ = ["ARROW_KINDS", "BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "height_at", "is_landscape",
-           "left_picture", "point_cell", "render_canvas", "render_text"]
+           "left_picture", "point_cell", "render_canvas", "render_rows", "render_text"]
 
 #: Path glyphs by series index: shapes a reader tells apart without colour.
 #: `@` is kept for the minimum.
@@ -247,45 +250,87 @@ def _inside(point: tuple[float, float], cols: int, rows: int) -> bool:
     return 0 <= point[0] < cols and 0 <= point[1] < rows
 
 
+class _Traced:
+    """A path's cells and exit arrows so far, up to its kept point `done` (see _trace)."""
+
+    __slots__ = ("series", "geometry", "stride", "done", "cells", "exits", "last")
+
+    def __init__(self, series: Series, geometry: tuple, stride: int) -> None:
+        self.series, self.geometry, self.stride = series, geometry, stride
+        self.done = 0
+        self.cells: dict[tuple[int, int], None] = {}
+        self.exits: dict[tuple[int, int], str] = {}
+        self.last: tuple[float, float] | None = None
+
+
+_trace_cache: dict[int, _Traced] = {}
+
+
 def _trace(series: Series, frame: _Frame) -> tuple[list[tuple[int, int]], dict[tuple[int, int], str], tuple[int, int, str] | None]:
-    """The cells a path covers, its exit arrows, and its head (column, row, glyph or '' for its own)."""
-    cols, rows = frame.cols, frame.rows
-    points = [frame.cell(x, y) for x, y in zip(series.xs, series.ys)]
-    cells: list[tuple[int, int]] = []
-    exits: dict[tuple[int, int], str] = {}
-    if not points:
-        return cells, exits, None
-    if _inside(points[0], cols, rows):
-        cells.append((int(points[0][0]), int(points[0][1])))
+    """The cells a path covers, its exit arrows, and its head (column, row, glyph or '' for its own).
+
+    Resumed where the last frame stopped: a series' kept points only grow
+    between two strides, so each frame traces only the steps that arrived
+    since (tracing all of them every frame was most of a frame's cost); the
+    tail, which the next point replaces, is traced afresh each time.
+    """
+    geometry = (frame.x_lo, frame.x_hi, frame.y_lo, frame.y_hi, frame.cols, frame.rows)
+    xs, ys = series.kept
+    traced = _trace_cache.get(id(series))
+    if (traced is None or traced.series is not series or traced.geometry != geometry
+            or traced.stride != series.stride or traced.done > len(xs)):
+        if len(_trace_cache) > 64:
+            _trace_cache.clear()
+        traced = _trace_cache[id(series)] = _Traced(series, geometry, series.stride)
+    for i in range(traced.done, len(xs)):
+        traced.last = _extend(traced.last, frame.cell(xs[i], ys[i]), frame, traced.cells, traced.exits)
+    traced.done = len(xs)
+    cells, exits, last = traced.cells, traced.exits, traced.last
+    if series.tail is not None:
+        cells, exits = dict(cells), dict(exits)
+        last = _extend(last, frame.cell(*series.tail), frame, cells, exits)
+    if last is None:
+        return [], {}, None
     head: tuple[int, int, str] | None = None
-    for p, q in zip(points, points[1:]):
-        # Most steps of a training run move less than a cell: no clipping or sampling needed.
-        if 0 <= q[0] < cols and 0 <= q[1] < rows and int(p[0]) == int(q[0]) and int(p[1]) == int(q[1]):
-            cells.append((int(q[0]), int(q[1])))
-            continue
-        span = _clip(p, q, cols, rows)
-        if span is None:
-            continue
-        t0, t1 = span
-        a = (p[0] + (q[0] - p[0]) * t0, p[1] + (q[1] - p[1]) * t0)
-        b = (p[0] + (q[0] - p[0]) * t1, p[1] + (q[1] - p[1]) * t1)
-        # Two samples per cell crossed, so a diagonal leaves no gaps.
-        n = max(1, int(2 * max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1)
-        for k in range(n + 1):
-            t = k / n
-            cells.append((int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t)))
-        if not _inside(q, cols, rows):
-            exits[(int(b[0]), int(b[1]))] = _exit_glyph(p, q, cols, rows)
-    # A slow path visits each cell many times; drawing it once is enough.
-    cells = list(dict.fromkeys(cells))
-    last = points[-1]
-    if _inside(last, cols, rows):
+    if _inside(last, frame.cols, frame.rows):
         head = (int(last[0]), int(last[1]), "")
     elif cells:
         # Outside now: the head is the arrow where it last left.
         for (c, r), arrow in exits.items():
             head = (c, r, arrow)
-    return cells, exits, head
+    return list(cells), exits, head
+
+
+def _extend(p: tuple[float, float] | None, q: tuple[float, float], frame: _Frame,
+            cells: dict[tuple[int, int], None], exits: dict[tuple[int, int], str]) -> tuple[float, float]:
+    """Add the step p → q of a path (q alone for its first point) to its cells and exits; return q.
+
+    `cells` is an ordered set: a slow path visits each cell many times, and
+    drawing it once is enough.
+    """
+    cols, rows = frame.cols, frame.rows
+    if p is None:
+        if _inside(q, cols, rows):
+            cells.setdefault((int(q[0]), int(q[1])))
+        return q
+    # Most steps of a training run move less than a cell: no clipping or sampling needed.
+    if 0 <= q[0] < cols and 0 <= q[1] < rows and int(p[0]) == int(q[0]) and int(p[1]) == int(q[1]):
+        cells.setdefault((int(q[0]), int(q[1])))
+        return q
+    span = _clip(p, q, cols, rows)
+    if span is None:
+        return q
+    t0, t1 = span
+    a = (p[0] + (q[0] - p[0]) * t0, p[1] + (q[1] - p[1]) * t0)
+    b = (p[0] + (q[0] - p[0]) * t1, p[1] + (q[1] - p[1]) * t1)
+    # Two samples per cell crossed, so a diagonal leaves no gaps.
+    n = max(1, int(2 * max(abs(b[0] - a[0]), abs(b[1] - a[1]))) + 1)
+    for k in range(n + 1):
+        t = k / n
+        cells.setdefault((int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t)))
+    if not _inside(q, cols, rows):
+        exits[(int(b[0]), int(b[1]))] = _exit_glyph(p, q, cols, rows)
+    return q
 
 
 def _outside(surface: Surface, x: float, y: float) -> bool:
@@ -299,9 +344,28 @@ def left_picture(series: Series, surface: Surface | None) -> bool:
     return _outside(surface, series.xs[-1], series.ys[-1])
 
 
+#: id(series) → [series, surface, stride, kept points looked at, whether one was outside]
+_left_cache: dict[int, list] = {}
+
+
 def ever_left(series: Series, surface: Surface | None) -> bool:
-    """Whether any kept point of the path lies outside the picture (it shows an exit arrow)."""
-    return surface is not None and any(_outside(surface, x, y) for x, y in zip(series.xs, series.ys))
+    """Whether any kept point of the path lies outside the picture (it shows an exit arrow).
+
+    Like _trace, it resumes where the last frame stopped (the legend asks every frame).
+    """
+    if surface is None:
+        return False
+    xs, ys = series.kept
+    seen = _left_cache.get(id(series))
+    if seen is None or seen[0] is not series or seen[1] is not surface or seen[2] != series.stride or seen[3] > len(xs):
+        if len(_left_cache) > 64:
+            _left_cache.clear()
+        seen = _left_cache[id(series)] = [series, surface, series.stride, 0, False]
+    if not seen[4]:
+        seen[4] = any(_outside(surface, xs[i], ys[i]) for i in range(seen[3], len(xs)))
+    seen[3] = len(xs)
+    tail = series.tail
+    return seen[4] or (tail is not None and _outside(surface, *tail))
 
 
 # --- drawing -------------------------------------------------------------------------
@@ -364,6 +428,55 @@ def render_text(spec: Mapping[str, Any] | None, panel: PanelData | None, width: 
         text.append("\n")
     text.append(frame.x_axis())
     return text
+
+
+def render_rows(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                previous: PanelData | None = None) -> list[tuple[Segment, ...]]:
+    """The same canvas in colour as one tuple of rich Segments per line, for the TUI.
+
+    Each row's segments are cached by the row's content (its label and every
+    cell), so a frame while training rebuilds only the rows a path moved in
+    (a handful of 47 at 160x48), and the caller can keep what it made of an
+    unchanged row by the tuple's identity: re-styling all ~490 runs of the map
+    every frame was what kept keys waiting (bench/FINDINGS.md).
+    """
+    width, height = int(width), int(height)
+    drawn = _draw(spec, panel, width, height, previous, True)
+    if drawn is None:
+        return [(Segment(" " * max(0, width)),) for _ in range(max(0, height))]
+    frame, grid = drawn
+    rows = [_row_segments(frame.y_label(r) + "│", tuple(grid[r])) for r in range(frame.rows)]
+    rows.append((Segment(frame.x_axis()),))
+    if len(_ROW_CACHE) > 4 * _ROW_CACHE_ROWS:
+        # Rows of maps and sizes no longer shown: start again rather than track age.
+        _ROW_CACHE.clear()
+    return rows
+
+
+_ROW_CACHE: dict[tuple[str, tuple[_Cell, ...]], tuple[Segment, ...]] = {}
+#: About the rows of two 160x48 maps with their previous runs.
+_ROW_CACHE_ROWS = 200
+
+
+def _row_segments(label: str, cells: tuple[_Cell, ...]) -> tuple[Segment, ...]:
+    key = (label, cells)
+    hit = _ROW_CACHE.get(key)
+    if hit is not None:
+        return hit
+    segments = [Segment(label)]
+    run: list[str] = []
+    style = None
+    for cell_text, fg, bg, reverse in cells:
+        now = (fg, bg, reverse)
+        if now != style and run:
+            segments.append(Segment("".join(run), _rich_style(*style)))
+            run = []
+        style = now
+        run.append(cell_text)
+    if run:
+        segments.append(Segment("".join(run), _rich_style(*style)))
+    _ROW_CACHE[key] = made = tuple(segments)
+    return made
 
 
 @lru_cache(maxsize=8)

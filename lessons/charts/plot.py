@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.text import Text
 
 from lessons.charts import landscape
@@ -55,7 +56,8 @@ from lessons.charts.series import (
     is_log, prepared, series_color,
 )
 
-__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "cursor_column", "render_canvas", "render_landscape", "render_panel_text"]
+__all__ = ["DEFAULT_TEXT_HEIGHT", "captions", "cursor_column", "render_canvas", "render_landscape",
+           "render_landscape_rows", "render_panel_text"]
 
 DEFAULT_TEXT_HEIGHT = 14
 LANDSCAPE_TEXT_HEIGHT = 22
@@ -293,6 +295,17 @@ def render_landscape(spec: Mapping[str, Any] | None, panel: PanelData | None, wi
     except Exception:  # noqa: BLE001 - a chart glitch never takes the lesson down
         _log.debug("landscape %r not drawn", (spec or {}).get("title"), exc_info=True)
         return Text(_blank(int(width), int(height)), no_wrap=True, overflow="crop", end="")
+
+
+def render_landscape_rows(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
+                          previous: PanelData | None = None) -> list[tuple[Segment, ...]]:
+    """A landscape's canvas as one tuple of rich Segments per line, each row's cached
+    by its content (landscape.render_rows): what the TUI's ChartPanel draws while a demo trains."""
+    try:
+        return landscape.render_rows(spec, panel, width, height, previous=previous)
+    except Exception:  # noqa: BLE001 - a chart glitch never takes the lesson down
+        _log.debug("landscape %r not drawn", (spec or {}).get("title"), exc_info=True)
+        return [(Segment(" " * max(0, int(width))),) for _ in range(max(0, int(height)))]
 
 
 def captions(

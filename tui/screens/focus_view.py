@@ -96,16 +96,38 @@ class FocusScreen(Screen[str]):
 
     def __init__(self, record: RunRecord, panel: str | None = None) -> None:
         super().__init__()
-        self.record = record
-        self.names = list(record.data.panels) or list(record.lesson.charts)
-        self.index = self.names.index(panel) if panel in self.names else 0
-        gettext = lesson_gettext()
-        self.chart = FocusChart(self._spec(), gettext=gettext, id="focus-chart")
+        self._target(record, panel)
+        self.chart = FocusChart(self._spec(), gettext=lesson_gettext(), id="focus-chart")
         # Kept, not queried: the header may be set while Textual still mounts it.
         self._header = Static(id="focus-header")
         self.state_panel = StatePanel(record.states, id="focus-state")
+
+    def _target(self, record: RunRecord, panel: str | None) -> None:
+        self.record = record
+        self.names = list(record.data.panels) or list(record.lesson.charts)
+        self.index = self.names.index(panel) if panel in self.names else 0
         #: how many optimizers the run watched when the footer was last told
         self._watched = len(record.states.watched)
+
+    def show(self, record: RunRecord, panel: str | None = None) -> None:
+        """Show `panel` of `record` afresh: the app keeps one focus view and shows it
+        again on the next `f`, rather than compose, mount and style a new screen
+        (a third of what `f` cost while a demo trained; bench/FINDINGS.md)."""
+        self._target(record, panel)
+        self.set_class(self.app.size.width >= WIDE, "-wide")
+        chart = self.chart
+        chart.spec = self._spec()
+        chart.set_class(chart.is_landscape, "-landscape")
+        chart.chosen = None
+        chart.hidden = frozenset()
+        chart.yscale = None
+        # The language may have changed while the view was away.
+        chart.set_gettext(lesson_gettext(), _)
+        self.state_panel.set_states(record.states)
+        self._place_state_panel()
+        self._show_data()
+        self._update_header()
+        self.refresh_bindings()
 
     @property
     def panel(self) -> str:

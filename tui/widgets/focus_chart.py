@@ -16,8 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 
 from lessons import charts
 from lessons.charts import cursor as chart_cursor
@@ -120,9 +122,9 @@ class FocusChart(ChartPanel):
         Drawn over the canvas, not by plotext: a cursor step then costs no
         re-render (bench/RESULTS.md). Where a curve passes, the curve stays.
         """
-        if self.is_landscape:
-            return self._with_path_marks(canvas, width, height)
         x = self.reading_x()
+        if self.is_landscape:
+            return canvas  # a map's cursor marks points, on its rows (_decorate_landscape)
         column = None if x is None else charts.cursor_column(
             self.view_spec, self.data, x, width, height, previous=self.previous, hidden=self.hidden)
         if column is None:
@@ -135,30 +137,30 @@ class FocusChart(ChartPanel):
                 rows[index] = Text.assemble(line[:column], (charts.CURSOR_GLYPH, _CURSOR_STYLE), line[column + 1:])
         return Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
 
-    def _with_path_marks(self, canvas: Text, width: int, height: int) -> Text:
-        """The cached map with each path's point at the chosen step marked (its glyph on grey).
-
-        While the cursor follows the newest point the map's own current points say it all.
-        """
+    def _path_marks(self, width: int, height: int) -> list[tuple[int, int, str]]:
+        """(column, row, glyph) of each path's point at the chosen step on the map;
+        none while the cursor follows the newest point (the map's current points say it)."""
         data = self.data
         if self.chosen is None or data is None:
-            return canvas
-        rows = canvas.split("\n", allow_blank=True)
-        at = int(self.chosen)
+            return []
+        marks = []
         for key, _name, index, _diverged in charts.legend_keys(self.spec, data):
-            point = chart_cursor.path_point(data.series[key], at)
+            point = chart_cursor.path_point(data.series[key], int(self.chosen))
             cell = None if point is None else landscape.point_cell(
                 self.spec, data, *point, width, height, previous=self.previous)
-            if cell is not None and cell[1] < len(rows):
-                column, row = cell
-                line = rows[row]
-                rows[row] = Text.assemble(line[:column], (landscape.glyph(index), _PATH_MARK_STYLE), line[column + 1:])
-        return Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
+            if cell is not None and cell[1] < height - 1:
+                marks.append((*cell, landscape.glyph(index)))
+        return marks
 
-    def render(self) -> Text:
-        width, height = self.content_size
-        if width <= 0 or height <= 0:
-            return Text()
+    def _decorate_landscape(self, strips: list[Strip], width: int, height: int) -> list[Strip]:
+        strips = list(strips)
+        for column, row, glyph in self._path_marks(width, height):
+            line = strips[row]
+            strips[row] = Strip.join([line.crop(0, column), Strip([Segment(glyph, _PATH_MARK_STYLE)], 1),
+                                      line.crop(column + 1, width)])
+        return strips
+
+    def _layout(self, width: int, height: int) -> tuple[list[Text], int, list[Text]]:
         caps = charts.captions(
             self.view_spec, self.data, width, self._gettext, self._ui_gettext,
             previous=self.previous, color=True, hidden=self.hidden, numbered=True,
@@ -173,8 +175,10 @@ class FocusChart(ChartPanel):
         if height - len(title) - len(legend) - len(readout) < charts.MIN_CANVAS_HEIGHT:
             legend = (caps.keys or caps.legend[0],) if legend else ()
         canvas_height = max(0, height - len(title) - len(legend) - len(readout))
-        lines = [self._line(line) for line in title]
-        if canvas_height >= charts.MIN_HEIGHT:
-            lines.append(self._with_cursor(self._canvas_text(width, canvas_height), width, canvas_height))
-        lines.extend(self._line(line) for line in (*legend, *readout))
-        return Text("\n", no_wrap=True, overflow="crop").join(lines[:height])
+        if canvas_height < charts.MIN_HEIGHT:
+            canvas_height = 0
+        return ([self._line(line) for line in title], canvas_height,
+                [self._line(line) for line in (*legend, *readout)])
+
+    def _canvas_view(self, width: int, height: int) -> Text:
+        return self._with_cursor(self._canvas_text(width, height), width, height)
