@@ -98,7 +98,10 @@ class LessonScreen(Screen):
         self.set_class(self.size.width >= WIDE, "-wide")
 
     def on_screen_resume(self) -> None:
-        self.demo_pane.post_message(DemoPane.Uncovered())
+        # Queried, not `demo_pane`: a screen resumed as the app starts or ends
+        # (^C during start-up) may have no pane yet, or none any more.
+        for pane in self.query(DemoPane):
+            pane.post_message(DemoPane.Uncovered())
 
     def on_mount(self) -> None:
         if self.app.return_code is not None:

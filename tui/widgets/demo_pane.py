@@ -423,6 +423,8 @@ class DemoPane(Vertical):
         redrew the whole 160×48 screen twice, 52 KB more than its own
         frame. A hidden pane draws what changed once it is uncovered.
         """
+        if not self.is_attached:
+            return False
         screen = self.app.screen
         return screen is not self.screen and not isinstance(screen, ModalScreen)
 
