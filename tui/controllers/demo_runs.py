@@ -287,7 +287,6 @@ class DemoRuns:
             # Until the worker says it stopped: a demo between optimizer steps
             # (printing, or not training at all) may take a while to get there.
             self._set_status(record, "pausing", ST_PAUSING)
-        self.app.refresh_bindings()
 
     def _apply(self, record: RunRecord, event: dict) -> None:
         kind = event.get("event")
