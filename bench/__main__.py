@@ -9,7 +9,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench import landscape, measures, report, step_mode
+from bench import landscape, measures, report, step_panel
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -30,11 +30,11 @@ def main(argv: list[str] | None = None) -> int:
 
     samples = measures.new_samples()
     load_before, started = os.getloadavg(), time.monotonic()
-    for measure in (*measures.ALL, landscape.measure, step_mode.measure):
+    for measure in (*measures.ALL, landscape.measure, step_panel.measure):
         measure(settings, samples, log)
     text = report.render(samples, settings, command=_command(args), load_before=load_before,
                          load_after=os.getloadavg(), seconds=time.monotonic() - started,
-                         extra=landscape.rows(samples) + step_mode.rows(samples))
+                         extra=landscape.rows(samples) + step_panel.rows(samples))
     args.out.write_text(text, encoding="utf-8")
     log(f"wrote {args.out}")
     return 0

@@ -338,9 +338,9 @@ async def test_the_first_state_of_a_watched_optimizer_brings_its_map_to_the_pane
 
 
 async def test_a_fast_demo_s_watched_map_comes_into_view_too():
-    """States that arrive before the pane is shown the new run (bench/step_app.py's
+    """States that arrive before the pane is shown the new run (bench/step_panel_app.py's
     stand-in sends them in its first breath) still bring the map into view."""
-    from bench.step_app import RaceWorker
+    from bench.step_panel_app import RaceWorker
 
     app = make_app(lesson="8.4", lang="en")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -2,7 +2,7 @@
 worker replaced by a stand-in that races SGD+Momentum and Adam on the ravine
 and answers step mode as the real worker does (spec-16 §3).
 
-`python bench/step_app.py [gradtour options]`: the app as `gradtour` runs it;
+`python bench/step_panel_app.py [gradtour options]`: the app as `gradtour` runs it;
 `r` starts the race. The stand-in sends, every FLUSH_INTERVAL, a batch of
 BATCH steps per optimizer (path points, loss points, `state` records and the
 `gradient`/`step` arrows); `space` pauses it after the current batch, `.`

@@ -1,6 +1,8 @@
-"""`python -m bench.step_mode [--repeat N] [--keys K]`: step mode's key, timed; its rows printed.
+"""`python -m bench.step_panel [--repeat N] [--keys K]`: step mode's key → state panel and map, timed; rows printed.
 
-gradtour in a real pty at 160×48 on 8.4 (bench/step_app.py: the app with a
+The UI's side of step mode (branch stepcore's bench/stepmode.py times the worker's).
+
+gradtour in a real pty at 160×48 on 8.4 (bench/step_panel_app.py: the app with a
 stand-in worker racing SGD+Momentum and Adam on the ravine). The race is
 started (`r`) and paused (`space`). On the lesson screen, where the pane shows
 the ravine's map above the state table, each `.` is timed from the key's write
@@ -25,7 +27,7 @@ from pathlib import Path
 from bench import measures, report
 from bench.screen import drawn, press, settle, showing, wait_until
 
-APP = Path(__file__).resolve().parent / "step_app.py"
+APP = Path(__file__).resolve().parent / "step_panel_app.py"
 SIZE = (160, 48)
 _STEP = re.compile(r"Adam · step (\d+) · lr")
 
@@ -101,7 +103,7 @@ def rows(samples: measures.Samples) -> list[report.Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.step_mode", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.step_panel", description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keys", type=int, default=8)
     args = parser.parse_args(argv)
