@@ -351,3 +351,28 @@ async def test_a_fast_demo_s_watched_map_comes_into_view_too():
         assert app.lesson_screen.demo_pane.current == "ravine"
         await pilot.press("s")
         await wait_until(pilot, lambda: not app.demos.running, timeout=5)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_focus_view_s_footer_holds_every_key_on_a_line_chart_while_a_demo_runs(lang):
+    app = make_app(lesson="8.4", lang=lang)
+    worker = ScriptedWorker()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_race(app, pilot, worker)
+        worker.events.put_nowait({"event": "points", "panel": "race", "series": "adam", "xs": [1, 2], "ys": [2, 1]})
+        worker.events.put_nowait({"event": "points", "panel": "race", "series": "sgd", "xs": [1, 2], "ys": [3, 2]})
+        await pilot.pause(0.3)
+        app.lesson_screen.demo_pane.show_chart("race")
+        await pilot.press("f")
+        await pilot.pause(0.2)
+        footer = visible_text(app).splitlines()[-1]
+        for word in {"en": ("pause", "step", "optimizer", "back"), "zh": ("暂停", "单步", "优化器", "返回")}[lang]:
+            assert word in footer, footer
+        chart = app.screen.chart
+        await pilot.press("y", "1")  # unlisted while the demo runs, and still at work
+        await pilot.pause()
+        assert chart.yscale == "linear" and chart.hidden == {"sgd"}
+        await pilot.press("s")
+        await wait_until(pilot, lambda: not app.demos.running, timeout=5)
+        await pilot.pause()
+        assert ("log/linear" if lang == "en" else "对数/线性") in visible_text(app).splitlines()[-1]

@@ -85,6 +85,12 @@ class FocusScreen(Screen[str]):
         Binding("y", "toggle_log", N_("log/linear")),
         *(Binding(str(n), f"toggle_series({n})", N_("hide/show"), show=n == 1, key_display="1-9")
           for n in range(1, _NUMBER_KEYS + 1)),
+        # While a demo runs, their footer room at 80 columns goes to space, `.`
+        # and `o`: y and the digits still work, through these unshown twins
+        # (one of each pair is enabled at a time: check_action).
+        Binding("y", "toggle_log('running')", N_("log/linear"), show=False),
+        *(Binding(str(n), f"toggle_series({n}, 'running')", N_("hide/show"), show=False)
+          for n in range(1, _NUMBER_KEYS + 1)),
         Binding("l", "switch_language", N_("lang")),
         Binding("s", "app.stop_demo", N_("stop")),
         Binding("space", "app.pause_demo", N_("pause"), key_display="␣"),
@@ -216,6 +222,8 @@ class FocusScreen(Screen[str]):
             return len(self.names) > 1
         if action in ("toggle_log", "toggle_series") and self.chart.is_landscape:
             return False
+        if action in ("toggle_log", "toggle_series") and ("running" in parameters) != self.app.demos.running:
+            return False  # its twin binding is the one in use
         if action == "toggle_series":
             return int(parameters[0]) <= len(charts.legend_keys(self.chart.spec, self.chart.data))
         return True
@@ -243,13 +251,13 @@ class FocusScreen(Screen[str]):
         self.refresh_bindings()
         self._cursor_moved()
 
-    def action_toggle_log(self) -> None:
+    def action_toggle_log(self, _while: str = "") -> None:
         chart = self.chart
         log = str(chart.view_spec.get("yscale", "linear")).lower() == "log"
         chart.yscale = "linear" if log else "log"
         chart.refresh()
 
-    def action_toggle_series(self, number: int) -> None:
+    def action_toggle_series(self, number: int, _while: str = "") -> None:
         keys = charts.legend_keys(self.chart.spec, self.chart.data)
         if not 1 <= number <= len(keys):
             return
