@@ -131,7 +131,8 @@ def test_with_gradtour_installed_the_map_is_drawn_by_its_renderer(tmp_path):
 
 
 def test_the_summary_is_in_the_lessons_language(tmp_path):
-    zh = {"{name}: from ({x0}, {y0}) to ({x1}, {y1}), {count} points": "{name}：从 ({x0}, {y0}) 到 ({x1}, {y1})，共 {count} 个点"}
+    zh = {"{name}: from ({x0}, {y0}) to ({x1}, {y1}), {count} points":
+          "{name}：从 ({x0}, {y0}) 到 ({x1}, {y1})，共 {count} 个点"}
     demo = lesson(BOWL_RACE, charts=MAP)
     lines = script_output(export_script(demo, ui_gettext=lambda m: zh.get(m, m)), tmp_path, landscapes=True)
     assert any(line.startswith("SGD：从 (-1, 0.3) 到 (") for line in lines)

@@ -392,3 +392,15 @@ def test_a_path_traced_frame_by_frame_draws_what_a_fresh_trace_draws():
         assert live == fresh, step
         # The legend's "left the picture", also resumed frame by frame.
         assert charts.captions(SPEC, data.panels["map"], 80) == charts.captions(SPEC, copied, 80), step
+
+
+def test_the_height_between_grid_points_is_exact_on_a_quadratic_and_none_outside():
+    surface = ChartData(["map"])
+    surface.apply(bowl_event(nx=9, ny=5))
+    bowl = surface.panels["map"].surface
+    for x, y in ((0.123, -0.77), (-2.0, 1.0), (1.99, 0.0), (0.0, 0.0)):
+        assert landscape.height_at(bowl, x, y) == pytest.approx(0.1 * x * x + 2 * y * y, abs=1e-12)
+    assert landscape.height_at(bowl, 2.5, 0.0) is None and landscape.height_at(None, 0.0, 0.0) is None
+    poked = ChartData(["map"])
+    poked.apply(bowl_event(nx=9, ny=5, poke={(2, 4): math.nan}))
+    assert landscape.height_at(poked.panels["map"].surface, 0.0, 0.0) is None

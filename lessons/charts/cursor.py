@@ -210,7 +210,8 @@ def readout_text(spec: Mapping[str, Any] | None, read: CursorReading | PathReadi
     return ui_gettext(_SEPARATOR).join(_parts(spec, read, gettext, ui_gettext))
 
 
-def readout_lines(spec: Mapping[str, Any] | None, read: CursorReading | PathReading, width: int, gettext: Gettext = _identity,
+def readout_lines(spec: Mapping[str, Any] | None, read: CursorReading | PathReading, width: int,
+                  gettext: Gettext = _identity,
                   ui_gettext: Gettext = _identity) -> tuple[Line, ...]:
     """The readout wrapped to `width` cells, between items only: a value is never split from its name."""
     chunks = [[(part, "readout")] for part in _parts(spec, read, gettext, ui_gettext)]

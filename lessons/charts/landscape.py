@@ -572,19 +572,31 @@ def _arrow_cells(frame: _Frame, x: float, y: float, dx: float, dy: float,
 
 
 def height_at(surface: Surface | None, x: float, y: float) -> float | None:
-    """The surface's height at (x, y), interpolated between its grid's four nearest
-    samples (bilinear), or None outside the grid or where a sample is not finite."""
+    """The surface's height at (x, y), interpolated through the grid's 3 × 3 nearest
+    samples (a quadratic each way: exact on the lessons' bowls and ravines, which
+    are quadratic, where a bilinear estimate was 7% off near 8.2's minimum), or
+    None outside the grid or where a sample is not finite."""
     if surface is None or not (surface.x_lo <= x <= surface.x_hi and surface.y_lo <= y <= surface.y_hi):
         return None
     z = surface.z
     n_rows, n_cols = len(z), len(z[0])
     u = (x - surface.x_lo) / (surface.x_hi - surface.x_lo) * (n_cols - 1)
     v = (y - surface.y_lo) / (surface.y_hi - surface.y_lo) * (n_rows - 1)
-    i, j = min(n_cols - 2, int(u)), min(n_rows - 2, int(v))
-    fu, fv = u - i, v - j
-    value = ((z[j][i] * (1 - fu) + z[j][i + 1] * fu) * (1 - fv)
-             + (z[j + 1][i] * (1 - fu) + z[j + 1][i + 1] * fu) * fv)
+    columns, cw = _quadratic_weights(u, n_cols)
+    rows, rw = _quadratic_weights(v, n_rows)
+    value = sum(wr * wc * z[j][i] for j, wr in zip(rows, rw) for i, wc in zip(columns, cw))
     return value if math.isfinite(value) else None
+
+
+def _quadratic_weights(t: float, n: int) -> tuple[list[int], list[float]]:
+    """The grid indices around position `t` (of `n`) and their Lagrange weights:
+    three points where the grid has three, else the two (a line)."""
+    if n < 3:
+        i = min(n - 2, int(t))
+        return [i, i + 1], [1 - (t - i), t - i]
+    centre = min(n - 2, max(1, round(t)))
+    d = t - centre
+    return [centre - 1, centre, centre + 1], [d * (d - 1) / 2, 1 - d * d, d * (d + 1) / 2]
 
 
 def point_cell(spec: Mapping[str, Any] | None, panel: PanelData | None, x: float, y: float, width: int,

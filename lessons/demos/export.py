@@ -134,7 +134,8 @@ class _Chart:
                 lines.append(words["diverged"].format(name=name, index=1, count=count))
                 continue
             last = points[finite[-1]]
-            lines.append(words["path"].format(name=name, x0=number(points[finite[0]][0]), y0=number(points[finite[0]][1]),
+            first = points[finite[0]]
+            lines.append(words["path"].format(name=name, x0=number(first[0]), y0=number(first[1]),
                                               x1=number(last[0]), y1=number(last[1]), count=count))
             out = next((i for i in finite if not inside(*points[i])), None)
             if out is not None:

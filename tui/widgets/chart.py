@@ -29,6 +29,10 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.visual import Visual, visualize
+# _RenderCache and Widget._render_content are Textual's own (8.2, pinned <9 in
+# pyproject.toml): the one place where a widget's lines are made, which a map
+# needs to make row by row (ChartPanel._render_content). A Textual that moves
+# them fails tests/test_landscape_app.py's repaint test, not a learner's screen.
 from textual.widget import Widget, _RenderCache
 
 from lessons import charts
@@ -254,7 +258,8 @@ class ChartPanel(Widget):
             # numbers are in the result strip, and under the cursor after `f`.
             caps = replace(caps, title=((title, "title"), (" " + self.hint, "axis")), readout=())
         plan = charts.arrange(caps, width, height)
-        return [self._line(line) for line in plan.above], plan.canvas_height, [self._line(line) for line in plan.below]
+        above = [self._line(line) for line in plan.above]
+        return above, plan.canvas_height, [self._line(line) for line in plan.below]
 
     def _canvas_view(self, width: int, height: int) -> Text:
         """The canvas as the panel shows it (the focus view draws its cursor on it)."""
