@@ -9,10 +9,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench import convmap, heatmap, landscape, measures, report, stepmode
+from bench import convmap, heatmap, landscape, measures, report, step_panel, stepmode
 
 #: The measures with a module of their own, each with `measure` and `rows`.
-SECTIONS = (landscape, heatmap, convmap, stepmode)
+SECTIONS = (landscape, heatmap, convmap, stepmode, step_panel)
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "RESULTS.md"
 

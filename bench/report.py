@@ -251,6 +251,11 @@ METHOD = [
     "`torch.optim.SGD(momentum=…)` per cell for the same 300 steps (tests/convergence_map.py), in the same run "
     "(one round of the loop, between two of the batched map's five; neither timed cold); the two answers are compared cell by cell. "
     "`--quick` keeps the grid's first momentum row. `python -m bench.convmap` takes this measure alone.",
+    "- **step mode, the UI**: `python bench/step_panel_app.py` (gradtour with a stand-in worker racing SGD+Momentum and Adam on "
+    "8.4's ravine, answering pause/step as the real one) in a pty of 160×48, paused; each `.` timed from its write "
+    "to the bytes that show the state table at the next step (lesson screen: the map over the table, drawn in the "
+    "same frame) and, in the focus view of the ravine, the table and the map's readout at that step; bytes: what "
+    "that step wrote. `python -m bench.step_panel` takes this measure alone.",
     "- **launch**: from fork of `gradtour --lang en --lesson 8.1` in the pty to the arrival of the bytes that put "
     "the first words of the lesson's first paragraph on screen; baseline `python bench/bare_app.py`, a Textual app "
     "with one Static, to its line; floor `python bench/floor_app.py`, 8.1's opening drawn with Textual, PyYAML, "

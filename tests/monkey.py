@@ -20,6 +20,7 @@ ACTION_KEYS = (
     "ctrl+p", "ctrl+s", "ctrl+r", "backspace", "delete",
     "c", "h", "i", "a", "R", "y",  # labs: check, hint, edit, solution, start over, confirm
     "f", "1", "2",  # the focus view; there y, tab, home/end, ←/→ and the digits act too
+    ".", "o",  # step mode (with space): one optimizer step, the next watched optimizer
 )
 #: What a learner types into the what-if form, the lab editor, the glossary
 #: filter and the palette: numbers and their near misses, other scripts'

@@ -45,7 +45,7 @@ class SaveFailed(Message):
 class GradTour(LabActions, App):
     # One stylesheet per area, by path: importing tui.widgets.chart (and
     # plotext's helpers) for its path would cost the first screen ~10 ms.
-    CSS_PATH = ["app.tcss", "widgets/chart.tcss", "widgets/labs.tcss"]
+    CSS_PATH = ["app.tcss", "widgets/chart.tcss", "widgets/labs.tcss", "widgets/state_panel.tcss"]
     TITLE = "gradtour"
     BINDINGS = [
         Binding("ctrl+c", "ctrl_c", N_("quit"), show=False, priority=True),
@@ -243,10 +243,19 @@ class GradTour(LabActions, App):
     def action_stop_demo(self) -> None:
         self.demos.stop()
 
-    def action_edit_params(self) -> None:
+    def action_pause_demo(self) -> None:
+        self.demos.toggle_pause()
+
+    def action_step_demo(self) -> None:
+        self.demos.step()
+
+    def action_cycle_state(self) -> None:
+        self.demos.cycle_state(self.lesson_id)
+
+    def action_edit_params(self, _while: str = "") -> None:
         self.demos.edit_params(self.lesson_id)
 
-    def action_export_demo(self) -> None:
+    def action_export_demo(self, _while: str = "") -> None:
         self.demos.export(self.lesson_id)
 
     def on_cell_chosen(self, message) -> None:
@@ -302,6 +311,8 @@ class GradTour(LabActions, App):
             return False
         if (verdict := self.labs.check_action(action)) is not None:
             return verdict
+        if action in ("edit_params", "export_demo") and bool(parameters) != self.demos.running:
+            return False  # its twin binding is the one in use (tui/screens/lesson.py)
         if action == "run_demo":
             # While a demo runs the footer offers stop instead (room at 80 columns).
             return False if self.demos.running else bool(catalog.load(self.lesson_id).demos)
@@ -309,8 +320,10 @@ class GradTour(LabActions, App):
             return bool(catalog.load(self.lesson_id).demos)
         if action == "edit_params":
             return bool(catalog.load(self.lesson_id).params)
-        if action == "stop_demo":
+        if action in ("stop_demo", "pause_demo", "step_demo"):
             return self.demos.running
+        if action == "cycle_state":
+            return self.demos.watched_count(self.lesson_id) > 1
         if action == "focus_chart":
             return (screen := self.open_lesson_screen()) is not None and screen.demo_pane.charts_shown
         return True

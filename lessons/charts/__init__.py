@@ -13,6 +13,7 @@ canvas plus captions laid out by terminal cells.
     titles    a title shortened or wrapped between whole tokens, never inside one
     cursor    what every curve reads at a cursor's x (the focus view's readout)
     state_table  one optimizer step's state (a `state` event's record) as a table of lines
+    states    the `state` records of a run, the newest 1000 per watched series, and which is selected
 
 The names below are the face the TUI and `gradtour run` use.
 """

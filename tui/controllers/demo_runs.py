@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from lessons.course import catalog
 from lessons.course.catalog import Lesson
 from tui.widgets.demo_pane import (
-    MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_RUNNING, ST_STOPPED,
-    DemoPane, Note, RunRecord,
+    MSG_DIVERGED, MSG_ERROR_WHERE, MSG_PARAMS, ST_DONE, ST_ERROR, ST_LOADING, ST_PAUSED, ST_PAUSING, ST_RUNNING,
+    ST_STOPPED, DemoPane, Note, RunRecord,
 )
 from tui.i18n import N_, _, current_language, lesson_gettext
 
@@ -63,7 +63,12 @@ class DemoRuns:
         self.device = app.device
         self._active: RunRecord | None = None
         self._changed: list[str] = []  # chart panels to redraw, oldest change first
+        self._states_changed = False  # the state panel has records it has not drawn
         self._flush_timer = None
+        #: step mode: the learner asked the run to pause (space, `.`) and not to resume since
+        self.pause_wanted = False
+        #: the status a paused run returns to when resumed
+        self._running_status: tuple[str, str, dict[str, Any]] | None = None
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -235,6 +240,54 @@ class DemoRuns:
         if self._worker is not None and self.running:
             self._worker.stop()
 
+    # -- step mode (the worker stops after an optimizer step when asked) ------------
+
+    def toggle_pause(self) -> None:
+        """`space`: pause a running demo after its current optimizer step, or resume a paused one."""
+        if self._worker is None or (record := self._active) is None or not record.running:
+            return
+        if self.pause_wanted:
+            self.pause_wanted = False
+            self._worker.resume()
+            if self._running_status is not None and record.status[0] in ("paused", "pausing"):
+                kind, template, arguments = self._running_status
+                self._set_status(record, kind, template, **arguments)
+        else:
+            self._ask_pause(record)
+            self._worker.pause()
+
+    def step(self) -> None:
+        """`.`: paused, take exactly one more optimizer step (the worker pauses again); running, pause."""
+        if self._worker is None or (record := self._active) is None or not record.running:
+            return
+        if not self.pause_wanted:
+            self._ask_pause(record)
+        self._worker.step()
+
+    def watched_count(self, lesson_id: str) -> int:
+        """How many optimizers the lesson's last run watched (`o` cycles through them)."""
+        record = self.records.get(lesson_id)
+        return len(record.states.watched) if record is not None else 0
+
+    def cycle_state(self, lesson_id: str) -> None:
+        """`o`: the state panel shows the next watched optimizer, and its map that one's arrows."""
+        record = self.records.get(lesson_id)
+        if record is None or record.states.cycle() is None:
+            return
+        if (pane := self._pane_for(record)) is None:
+            return
+        for panel in record.states.mark_arrows(record.data):
+            pane.post_message(DemoPane.ChartChanged(panel))
+        pane.post_message(DemoPane.StatesChanged())
+
+    def _ask_pause(self, record: RunRecord) -> None:
+        self.pause_wanted = True
+        if record.status[0] not in ("paused", "pausing"):
+            self._running_status = record.status
+            # Until the worker says it stopped: a demo between optimizer steps
+            # (printing, or not training at all) may take a while to get there.
+            self._set_status(record, "pausing", ST_PAUSING)
+
     def _apply(self, record: RunRecord, event: dict) -> None:
         kind = event.get("event")
         if kind == "start":
@@ -242,7 +295,11 @@ class DemoRuns:
             block = event.get("block", 0) + 1
             record.device = event.get("device", "?")
             self._line(record, Note(MSG_EXAMPLE, {"block": block, "total": total}, "bold"))
-            self._set_status(record, "running", ST_RUNNING, device=record.device, block=block, total=total)
+            running = ("running", ST_RUNNING, {"device": record.device, "block": block, "total": total})
+            if self.pause_wanted and record is self._active:
+                self._running_status = running  # still pausing: the status says so until resumed
+            else:
+                self._set_status(record, *running[:2], **running[2])
         elif kind == "out":
             text = str(event.get("text", ""))
             # Before the line: the pane draws the result strip with the lines.
@@ -262,6 +319,24 @@ class DemoRuns:
                 if panel not in self._changed:
                     self._changed.append(panel)
                 self._flush_soon()
+        elif kind == "state":
+            if record.states.apply(event) is not None:
+                for panel in record.states.mark_arrows(record.data):
+                    if self._shown(record) and panel not in self._changed:
+                        self._changed.append(panel)
+                if self._shown(record):
+                    self._states_changed = True
+                    self._flush_soon()
+        elif kind == "paused":
+            # After every pending event (the runner flushes first): draw them
+            # now, so that charts, panel and status all show step t.
+            self._flush(everything=True)
+            # Not wanted any more: the learner resumed while the worker was
+            # pausing, and the resume is on its way to it.
+            if self.pause_wanted and record is self._active:
+                step, optimizer = event.get("step"), event.get("optimizer")
+                self._set_status(record, "paused", ST_PAUSED, step=str(step if step is not None else "?"),
+                                 optimizer=str(optimizer or "?"))
         elif kind == "error":
             self._error(record, event)
         elif kind == "done":
@@ -295,6 +370,8 @@ class DemoRuns:
         record.running = False
         if self._active is record:
             self._active = None
+            self.pause_wanted = False
+            self._running_status = None
         if self.app.open_lesson_screen() is not None:
             self.app.refresh_bindings()
 
@@ -317,11 +394,15 @@ class DemoRuns:
         self._flush_timer = None
         if (screen := self.app.open_lesson_screen()) is None:
             self._changed.clear()
+            self._states_changed = False
             return
         pane = screen.demo_pane
         # The pane draws whatever lines of its record it has not drawn yet:
         # the lines themselves are in the record already.
         pane.post_message(DemoPane.LinesAdded())
+        if self._states_changed:
+            self._states_changed = False
+            pane.post_message(DemoPane.StatesChanged())
         # One chart per drawing, in turn, until the run ends: plotext takes a
         # few ms a panel, and a key pressed meanwhile waits for the whole frame.
         for _ in range(len(self._changed) if everything else min(1, len(self._changed))):

@@ -87,6 +87,7 @@ HELP_KEYS = (
     ("b", N_("bilingual view: each block in both languages")),
     ("r", N_("run the lesson's demos (the first run waits for PyTorch to load)")),
     ("s  escape", N_("stop a running demo")),
+    ("space . o", N_("training: space pauses or resumes, . one optimizer step, o next optimizer's state")),
     ("e", N_("what if? change the demo's parameters")),
     ("x", N_("export the demo as a Python script")),
     ("y", N_("copy the demo's code to the clipboard")),
@@ -96,8 +97,8 @@ HELP_KEYS = (
     ("g", N_("glossary of terms, English ⇄ Chinese")),
     ("ctrl+p", N_("command palette: jump to a lesson by title")),
     ("T", N_("next colour theme: dark, light, high contrast, terminal colours (remembered)")),
-    ("?", N_("this help")),
-    ("escape", N_("close a dialog")),
+    # One row: at 80×24 every row of the Chinese help is on screen.
+    ("?  escape", N_("this help; escape closes a dialog")),
     ("q", N_("quit (your place is saved)")),
     # Last: the lab's page lists these keys too, above its editor.
     ("c h i a R", N_("labs: check (ctrl+r in the editor), hint, edit (escape leaves), solution, start over")),

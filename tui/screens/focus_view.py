@@ -18,7 +18,11 @@ run's record (whose data objects the demo keeps filling) and is told by a
 `ChartDataChanged` message (posted by the demo pane,
 tui/widgets/demo_pane.py) when a panel got new points, so it redraws live
 while the demo trains. A `CursorMoved` message bubbles to the app whenever
-the cursor selects another x, for any view that shows a step's state.
+the cursor selects another x, for any view that shows a step's state:
+this screen's own state panel (tui/widgets/state_panel.py) is one, shown
+below the chart (beside it on a wide screen) when the run watched an
+optimizer, and told of new states by the pane's `StatesChanged`. `space`,
+`.` and `o` pause, step and choose the optimizer as on the lesson screen.
 
 On a landscape the cursor moves along the paths' steps (tui/widgets/focus_chart.py),
 `CursorMoved.x` is that step, and neither `y` (a map has no y scale to
@@ -33,6 +37,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
@@ -40,9 +45,10 @@ from textual.widgets import Static
 from lessons import charts
 from lessons.charts.data import PanelData
 from tui.i18n import N_, _, lesson_gettext
-from tui.widgets.demo_pane import ChartDataChanged, RunRecord
+from tui.widgets.demo_pane import ChartDataChanged, RunRecord, RunStatusChanged, StatesChanged
 from tui.widgets.focus_chart import FocusChart
 from tui.widgets.footer import LocalizedFooter
+from tui.widgets.state_panel import StatePanel
 
 __all__ = ["CSS_PATH", "CellChosen", "CursorMoved", "FocusScreen"]
 
@@ -51,6 +57,8 @@ CSS_PATH = Path(__file__).with_name("focus_view.tcss")
 _HEADER = N_("{lesson} · chart {index} of {total}")
 #: How many series a number key can reach.
 _NUMBER_KEYS = 9
+#: From this width on, the state panel sits beside the chart, not below it.
+WIDE = 120
 
 
 class CursorMoved(Message):
@@ -94,8 +102,17 @@ class FocusScreen(Screen[str]):
         Binding("y", "toggle_log", N_("log/linear")),
         *(Binding(str(n), f"toggle_series({n})", N_("hide/show"), show=n == 1, key_display="1-9")
           for n in range(1, _NUMBER_KEYS + 1)),
+        # While a demo runs, their footer room at 80 columns goes to space, `.`
+        # and `o`: y and the digits still work, through these unshown twins
+        # (one of each pair is enabled at a time: check_action).
+        Binding("y", "toggle_log('running')", N_("log/linear"), show=False),
+        *(Binding(str(n), f"toggle_series({n}, 'running')", N_("hide/show"), show=False)
+          for n in range(1, _NUMBER_KEYS + 1)),
         Binding("l", "switch_language", N_("lang")),
         Binding("s", "app.stop_demo", N_("stop")),
+        Binding("space", "app.pause_demo", N_("pause"), key_display="␣"),
+        Binding("full_stop", "app.step_demo", N_("step"), key_display="."),
+        Binding("o", "app.cycle_state", N_("optimizer")),
         Binding("escape", "back", N_("back")),
         Binding("q", "app.quit", N_("quit"), show=False),
     ]
@@ -106,17 +123,21 @@ class FocusScreen(Screen[str]):
         self.chart = FocusChart(self._spec(), gettext=lesson_gettext(), id="focus-chart")
         # Kept, not queried: the header may be set while Textual still mounts it.
         self._header = Static(id="focus-header")
+        self.state_panel = StatePanel(record.states, id="focus-state")
 
     def _target(self, record: RunRecord, panel: str | None) -> None:
         self.record = record
         self.names = list(record.data.panels) or list(record.lesson.charts)
         self.index = self.names.index(panel) if panel in self.names else 0
+        #: how many optimizers the run watched when the footer was last told
+        self._watched = len(record.states.watched)
 
     def show(self, record: RunRecord, panel: str | None = None) -> None:
         """Show `panel` of `record` afresh: the app keeps one focus view and shows it
         again on the next `f`, rather than compose, mount and style a new screen
         (a third of what `f` cost while a demo trained; bench/FINDINGS.md)."""
         self._target(record, panel)
+        self.set_class(self.app.size.width >= WIDE, "-wide")
         chart = self.chart
         chart.spec = self._spec()
         chart.set_class(chart.is_landscape, "-landscape")
@@ -125,6 +146,8 @@ class FocusScreen(Screen[str]):
         chart.yscale = None
         # The language may have changed while the view was away.
         chart.set_gettext(lesson_gettext(), _)
+        self.state_panel.set_states(record.states)
+        self._place_state_panel()
         self._show_data()
         self._update_header()
         self.refresh_bindings()
@@ -142,8 +165,11 @@ class FocusScreen(Screen[str]):
         return record.data.panels.get(self.panel), previous
 
     def compose(self) -> ComposeResult:
+        self.set_class(self.app.size.width >= WIDE, "-wide")
         yield self._header
-        yield self.chart
+        with Container(id="focus-body"):
+            yield self.chart
+            yield self.state_panel
         yield LocalizedFooter()
 
     def _loss_panel(self) -> PanelData | None:
@@ -158,11 +184,23 @@ class FocusScreen(Screen[str]):
     def on_mount(self) -> None:
         self._show_data()
         self._update_header()
+        self._place_state_panel()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE, "-wide")
+
+    def _place_state_panel(self) -> None:
+        if self.state_panel.display != self.state_panel.has_states:
+            self.state_panel.display = self.state_panel.has_states
 
     def _update_header(self) -> None:
         lesson = self.record.lesson
-        self._header.update(Text(_(_HEADER).format(
-            lesson=f"{lesson.id} {lesson_gettext()(lesson.title)}", index=self.index + 1, total=len(self.names))))
+        header = Text(_(_HEADER).format(
+            lesson=f"{lesson.id} {lesson_gettext()(lesson.title)}", index=self.index + 1, total=len(self.names)))
+        if self.record.status[0] in ("paused", "pausing"):
+            # First: the header is one line, and the lesson's title may give way.
+            header = Text.assemble(self.record.status_text(), _(" · "), header)
+        self._header.update(header, layout=False)  # one line whatever it says: a layout pass repaints the screen
 
     # -- messages ---------------------------------------------------------------
 
@@ -177,6 +215,24 @@ class FocusScreen(Screen[str]):
             self.chart.flush()
             if self.chart.is_heatmap:
                 self.refresh_bindings()  # `enter` is offered once the map has cells
+
+    def on_run_status_changed(self, message: RunStatusChanged) -> None:
+        if message.record is self.record:
+            self._update_header()
+
+    def on_states_changed(self, message: StatesChanged) -> None:
+        if message.record is self.record:
+            self.state_panel.states_changed()
+            self._place_state_panel()
+            if len(self.record.states.watched) != self._watched:
+                self._watched = len(self.record.states.watched)
+                self.refresh_bindings()  # `o` is offered from two watched optimizers on
+
+    def on_cursor_moved(self, message: CursorMoved) -> None:
+        # Posted by this screen, on its way to the app: the panel shows the
+        # chosen step (on a landscape, the x is the paths' step index).
+        if message.lesson == self.record.lesson.id:
+            self.state_panel.show_step(message.x)
 
     # -- actions ------------------------------------------------------------------
 
@@ -196,6 +252,8 @@ class FocusScreen(Screen[str]):
             return len(self.names) > 1
         if action in ("toggle_log", "toggle_series") and self.chart.is_landscape:
             return False
+        if action in ("toggle_log", "toggle_series") and ("running" in parameters) != self.app.demos.running:
+            return False  # its twin binding is the one in use
         if action == "toggle_series":
             return int(parameters[0]) <= len(charts.legend_keys(self.chart.spec, self.chart.data))
         return True
@@ -245,13 +303,13 @@ class FocusScreen(Screen[str]):
         self.refresh_bindings()
         self._cursor_moved()
 
-    def action_toggle_log(self) -> None:
+    def action_toggle_log(self, _while: str = "") -> None:
         chart = self.chart
         log = str(chart.view_spec.get("yscale", "linear")).lower() == "log"
         chart.yscale = "linear" if log else "log"
         chart.refresh()
 
-    def action_toggle_series(self, number: int) -> None:
+    def action_toggle_series(self, number: int, _while: str = "") -> None:
         keys = charts.legend_keys(self.chart.spec, self.chart.data)
         if not 1 <= number <= len(keys):
             return
@@ -265,6 +323,7 @@ class FocusScreen(Screen[str]):
 
     def relocalize(self) -> None:
         self.chart.set_gettext(lesson_gettext(), _)
+        self.state_panel.refresh(layout=True)
         self._update_header()
         self.refresh_bindings()
 

@@ -41,8 +41,17 @@ class LessonScreen(Screen):
         Binding("question_mark", "help", N_("help"), key_display="?"),
         Binding("r", "app.run_demo", N_("run")),
         Binding("s,escape", "app.stop_demo", N_("stop")),
+        # Step mode: in the footer only while a demo runs (GradTour.check_action).
+        Binding("space", "app.pause_demo", N_("pause"), key_display="␣"),
+        Binding("full_stop", "app.step_demo", N_("step"), key_display="."),
+        Binding("o", "app.cycle_state", N_("optimizer"), show=False),  # in the help; 80 columns hold no more
         Binding("e", "app.edit_params", N_("edit")),
         Binding("x", "app.export_demo", N_("export")),
+        # While a demo runs, their footer room at 80 columns goes to space and
+        # `.`: e and x still work, through these unshown twins (one of each
+        # pair is enabled at a time: GradTour.check_action).
+        Binding("e", "app.edit_params('running')", N_("edit"), show=False),
+        Binding("x", "app.export_demo('running')", N_("export"), show=False),
         Binding("y", "app.copy_code", N_("copy"), show=False),  # in the help: 80 columns hold no more
         Binding("f", "app.focus_chart", N_("zoom")),
         # Labs (tui/controllers/lab_session.py): shown only on a lab's page.
@@ -87,6 +96,12 @@ class LessonScreen(Screen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width >= WIDE, "-wide")
+
+    def on_screen_resume(self) -> None:
+        # Queried, not `demo_pane`: a screen resumed as the app starts or ends
+        # (^C during start-up) may have no pane yet, or none any more.
+        for pane in self.query(DemoPane):
+            pane.post_message(DemoPane.Uncovered())
 
     def on_mount(self) -> None:
         if self.app.return_code is not None:

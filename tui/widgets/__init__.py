@@ -20,7 +20,10 @@ _PUBLIC = {
     "LocalizedFooter": "footer",
     "Note": "demo_pane",
     "RunRecord": "demo_pane",
+    "RunStatusChanged": "demo_pane",
     "Said": "lab_panel",
+    "StatePanel": "state_panel",
+    "StatesChanged": "demo_pane",
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = exports(__name__, _PUBLIC)

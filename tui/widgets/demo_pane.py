@@ -19,9 +19,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from lessons.charts.data import ChartData
+from lessons.charts.states import StateHistory
 from lessons.course.catalog import Lesson
 from tui.i18n import N_, _, current_language, lesson_gettext
 
@@ -29,9 +31,14 @@ if TYPE_CHECKING:
     from textual.widgets import RichLog
 
     from tui.widgets.chart import ChartPanel
+    from tui.widgets.state_panel import StatePanel
 
 #: Console lines kept per lesson: a flood of output must not eat memory.
 MAX_LINES = 2000
+#: The pane's height from which it shows the optimizer's state table (Adam's
+#: is 13 lines) and still leaves the charts and the console their room; a
+#: shorter pane (80×24) shows one line that points to the focus view.
+STATE_TABLE_ROOM = 32
 
 ST_IDLE = N_("Press r to run this lesson's demos, e to change their parameters.")
 ST_LOADING = N_("loading PyTorch… (only before the first run)")
@@ -40,6 +47,8 @@ ST_DONE = N_("done in {seconds:.1f} s on {device}")
 ST_STOPPED = N_("stopped")
 ST_ERROR = N_("the demo failed: {message}")
 ST_DIVERGED = N_("diverged: {series}")
+ST_PAUSING = N_("pausing after the current optimizer step…")
+ST_PAUSED = N_("paused after step {step} of {optimizer} (space resumes, . steps)")
 MSG_DIVERGED = N_(
     "A diverged curve grew without bound until it became inf or NaN: each step overshot the minimum "
     "by more than it corrected. A smaller learning rate (or gradient clipping) brings it back."
@@ -89,6 +98,10 @@ class RunRecord:
     lesson: Lesson
     data: ChartData
     previous: ChartData | None = None
+    #: the optimizer states of the watched series (`state` events)
+    states: StateHistory = field(default_factory=StateHistory)
+    #: how many of them the pane has seen (a newly watched one brings its map into view)
+    watched_shown: int = 0
     lines: collections.deque = field(default_factory=lambda: collections.deque(maxlen=MAX_LINES))
     status: tuple[str, str, dict[str, Any]] = ("idle", ST_IDLE, {})
     diverged: list[str] = field(default_factory=list)
@@ -109,6 +122,8 @@ class RunRecord:
     def begin(self) -> None:
         self.previous = self.data.snapshot() if any(not p.is_empty for p in self.data.panels.values()) else self.previous
         self.data.clear()
+        self.states.clear()
+        self.watched_shown = 0
         self.lines.clear()
         self.appended = 0
         self.diverged.clear()
@@ -129,7 +144,8 @@ class RunRecord:
 
     def status_text(self) -> Text:
         kind, template, arguments = self.status
-        style = {"error": "bold red", "diverged": "bold yellow", "done": "green", "stopped": "yellow"}.get(kind, "")
+        style = {"error": "bold red", "diverged": "bold yellow", "done": "green", "stopped": "yellow",
+                 "paused": "bold cyan"}.get(kind, "")
         text = Text(_(template).format(**arguments), style=style)
         if kind == "diverged" or self.diverged and kind == "done":
             names = ", ".join(self.diverged)
@@ -147,6 +163,30 @@ class ChartDataChanged(Message):
         super().__init__()
         self.record = record
         self.panel = panel  # None: any panel, e.g. a new run began
+
+
+class StatesChanged(Message):
+    """A run's optimizer states changed (new steps, another series selected):
+    posted by the demo pane to a screen over the lesson (the focus view)."""
+
+    def __init__(self, record: RunRecord) -> None:
+        super().__init__()
+        self.record = record
+
+
+#: In DemoPane._stale beside chart panel names (which a lesson's front matter
+#: gives as identifiers, never with spaces).
+_STATUS = " status"
+_STATES = " states"
+
+
+class RunStatusChanged(Message):
+    """A run's status line changed (paused, say): posted by the demo pane to a
+    screen over the lesson (the focus view), which says so in its header."""
+
+    def __init__(self, record: RunRecord) -> None:
+        super().__init__()
+        self.record = record
 
 
 class DemoPane(Vertical):
@@ -188,6 +228,12 @@ class DemoPane(Vertical):
             super().__init__()
             self.panel = panel
 
+    class StatesChanged(Message, bubble=False):
+        """The record's optimizer states changed: the state panel redraws."""
+
+    class Uncovered(Message, bubble=False):
+        """The screen that hid the pane (the focus view) is gone: draw what changed meanwhile."""
+
     class RunEnded(Message, bubble=False):
         """The run has ended: its charts show their last points at once."""
 
@@ -213,6 +259,7 @@ class DemoPane(Vertical):
     _wrapped_at = 0
     _charts: Container | None = None
     _results: Static | None = None
+    _state_panel: StatePanel | None = None
     #: the chart shown when the pane has room for one only, and the one `f` opens
     current: str | None = None
     #: the lesson whose chart widgets are mounted
@@ -224,6 +271,8 @@ class DemoPane(Vertical):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
+        #: what changed while the pane was covered (`_covered`): chart panels, _STATUS, _STATES
+        self._stale: set[str] = set()
         # Kept, not queried: the pane's own line, whatever Textual is doing.
         self._status = Static(id="demo-status")
 
@@ -235,7 +284,11 @@ class DemoPane(Vertical):
         if self._console is None:
             from textual.widgets import RichLog
 
+            from tui.widgets.state_panel import StatePanel
+
             self._charts = Container(id="charts")
+            self._state_panel = StatePanel(compact=True, id="state-panel")
+            self._state_panel.display = False  # until a watched optimizer has stepped
             self._results = Static(id="results")
             self._written = collections.deque(maxlen=MAX_LINES)
             # min_width=1: RichLog wraps at 78 cells at least by default, wider
@@ -243,7 +296,7 @@ class DemoPane(Vertical):
             # every long line and with it a Chinese character straddling it.
             self._console = RichLog(id="console", max_lines=MAX_LINES, wrap=True, markup=False, highlight=False,
                                     min_width=1)
-            self.mount(self._charts, self._results, self._console)
+            self.mount(self._charts, self._state_panel, self._results, self._console)
         return self._console
 
     def _has_run(self, record: RunRecord) -> bool:
@@ -279,7 +332,7 @@ class DemoPane(Vertical):
     def _update_hints(self) -> None:
         # "1/2 f" says there are more charts and how to reach them; side by
         # side (a wide screen) they are all in view, and `f` is in the footer.
-        one = len(self.panels) > 1 and not self.screen.has_class("-wide")
+        one = len(self.panels) > 1 and (not self.screen.has_class("-wide") or self.has_class("-states"))
         for number, widget in enumerate(self.panels.values(), 1):
             hint = f"{number}/{len(self.panels)} f" if one else ""
             if widget.hint != hint:
@@ -289,6 +342,7 @@ class DemoPane(Vertical):
     def on_resize(self) -> None:
         if self.panels:
             self._update_hints()
+        self._place_state_panel()
         # The console's size follows the pane's; it is known after the refresh.
         if self._console is not None:
             self.call_after_refresh(self._rewrap)
@@ -323,6 +377,8 @@ class DemoPane(Vertical):
 
     def on_demo_pane_status_changed(self) -> None:
         self._update_status()
+        if self.record is not None and self.is_attached and self.app.screen is not self.screen:
+            self.app.screen.post_message(RunStatusChanged(self.record))
 
     def on_demo_pane_lines_added(self) -> None:
         record = self.record
@@ -340,6 +396,60 @@ class DemoPane(Vertical):
 
     def on_demo_pane_chart_changed(self, message: ChartChanged) -> None:
         self._chart_changed(message.panel)
+
+    def on_demo_pane_states_changed(self) -> None:
+        record = self.record
+        if record is not None and len(record.states.watched) > record.watched_shown and self.panels:
+            # A new optimizer is watched: its map becomes the chart shown (and
+            # the one `f` opens), where its path and arrows are.
+            selected = record.states.selected
+            if selected is not None and selected.panel in self.panels:
+                self.show_chart(selected.panel)
+            record.watched_shown = len(record.states.watched)
+        if self._covered():
+            self._stale.add(_STATES)
+        elif self._state_panel is not None:
+            self._state_panel.states_changed()
+            self._place_state_panel()
+        if self.record is not None and self.is_attached and self.app.screen is not self.screen:
+            self.app.screen.post_message(StatesChanged(self.record))
+
+    def _covered(self) -> bool:
+        """Whether a whole screen (the focus view) hides the pane.
+
+        Textual repaints, on the screen on top, every region that a screen
+        beneath it dirties (App._background_screens counts the screen below
+        even when the one on top is opaque): each step of a paused demo
+        redrew the whole 160×48 screen twice, 52 KB more than its own
+        frame. A hidden pane draws what changed once it is uncovered.
+        """
+        if not self.is_attached:
+            return False
+        screen = self.app.screen
+        return screen is not self.screen and not isinstance(screen, ModalScreen)
+
+    def on_demo_pane_uncovered(self) -> None:
+        stale, self._stale = self._stale, set()
+        if _STATUS in stale:
+            self._update_status()
+        if _STATES in stale and self._state_panel is not None:
+            self._state_panel.states_changed()
+            self._place_state_panel()
+        for panel in stale - {_STATUS, _STATES}:
+            self._chart_changed(panel)
+
+    def _place_state_panel(self) -> None:
+        """The state table where the pane has room for it, else its one line (`f` shows it)."""
+        panel = self._state_panel
+        if panel is None:
+            return
+        shown = self.record is not None and panel.states is self.record.states and panel.has_states
+        panel.display = shown
+        if shown:
+            panel.compact = self.size.height < STATE_TABLE_ROOM
+        if self.has_class("-states") != (shown and not panel.compact):
+            self.set_class(shown and not panel.compact, "-states")
+            self._update_hints()  # one chart at a time beside the table: its "1/8 f" says so
 
     def on_demo_pane_run_ended(self) -> None:
         self._flush_charts()
@@ -381,6 +491,9 @@ class DemoPane(Vertical):
         for name, widget in self.panels.items():
             previous = record.previous.panels.get(name) if record.previous else None
             widget.set_data(record.data.panel(name), previous)
+        if self._state_panel is not None:
+            self._state_panel.set_states(record.states)
+            self._place_state_panel()
         self._tell_other_screen(None)
 
     def _update_status(self) -> None:
@@ -390,14 +503,22 @@ class DemoPane(Vertical):
             if self._has_run(self.record) and self._charts_of != self.record.lesson.id:
                 self._build_charts(self.record)
                 self.rebind()
-            self._status.update(self.record.status_text())
+            if self._covered():
+                self._stale.add(_STATUS)
+            else:
+                # One line (its height is fixed) but while idle, when a wide pane
+                # wraps it: a layout pass costs a step of step mode ~75 ms here.
+                self._status.update(self.record.status_text(), layout=self.record.status[0] == "idle")
 
     def _chart_changed(self, panel: str) -> None:
         """Redraw `panel` in this frame: DemoRuns paces these messages (FLUSH),
         and the widget's own throttle would put the redraw in a frame of its own."""
         if self.record is not None and self._charts_of == self.record.lesson.id and (widget := self.panels.get(panel)):
-            widget.refresh_data()
-            widget.flush()
+            if self._covered():
+                self._stale.add(panel)
+            else:
+                widget.refresh_data()
+                widget.flush()
         self._tell_other_screen(panel)
 
     def _tell_other_screen(self, panel: str | None) -> None:
@@ -445,6 +566,8 @@ class DemoPane(Vertical):
         gettext = lesson_gettext()
         for widget in self.panels.values():
             widget.set_gettext(gettext)
+        if self._state_panel is not None:
+            self._state_panel.refresh(layout=True)
         record = self.record
         if record is None:
             return
