@@ -164,3 +164,113 @@ async def test_commands_for_no_run_or_another_run_are_ignored(worker):
     assert not [e for e in events if e["event"] == "paused"]
     # The client's methods are no-ops when nothing runs.
     worker.pause(), worker.step(), worker.resume()
+
+
+#: Three optimizers in one loop, as 8.4's race runs them: an unwatched SGD
+#: between two watched ones, each step of one followed by a step of the next.
+RACE = lesson_source(
+    """
+    import torch
+    ws, optimizers = {}, {}
+    for name, make in (("sgd", lambda p: torch.optim.SGD(p, lr=0.05)),
+                       ("adam", lambda p: torch.optim.Adam(p, lr=0.3))):
+        ws[name] = torch.tensor([-4.0, -1.5], requires_grad=True)
+        optimizers[name] = make([ws[name]])
+        chart.watch(optimizers[name], name, panel="ravine", names=("w1", "w2"))
+    other = torch.nn.Linear(2, 1)
+    unwatched = torch.optim.SGD(other.parameters(), lr=0.01)
+    print("looping", flush=True)
+    for step in range(40):
+        for name in ("sgd", "adam"):
+            w = ws[name]
+            optimizers[name].zero_grad()
+            (0.1 * (w[0] - 4) ** 2 + 2 * (w[1] - 1) ** 2).backward()
+            optimizers[name].step()
+            unwatched.zero_grad()
+            other(torch.ones(2)).sum().backward()
+            unwatched.step()
+    print("raced", step + 1)
+    """,
+    charts=CHARTS,
+)
+
+
+async def drive_paused(worker: DemoWorker, source: str, paused: str, react) -> list[dict]:
+    async def collect():
+        seen: list[dict] = []
+        async for event in worker.run(None, source=source, paused=paused):
+            seen.append(event)
+            react(event, seen)
+        return seen
+
+    return await asyncio.wait_for(collect(), RUN_TIMEOUT)
+
+
+async def test_a_run_started_paused_stops_at_the_first_watched_step_then_steps_one_series(worker):
+    """`.` from idle on 8.4: paused at the first watched step (not the unwatched
+    optimizer's), then five steps of Adam alone while SGD and the unwatched
+    optimizer run on in between."""
+    pauses = []
+
+    def react(event, seen):
+        if event["event"] != "paused":
+            return
+        pauses.append(event)
+        if len(pauses) < 6:
+            worker.step(series="adam")
+        else:
+            worker.resume()
+
+    events = await drive_paused(worker, RACE, "*", react)
+    assert events[-1]["status"] == "ok"
+    assert [(e["series"], e["step"]) for e in pauses] == [("sgd", 1)] + [("adam", t) for t in range(1, 6)]
+    # Between Adam's pauses, SGD took its step too: it runs on, unpaused.
+    for index, event in enumerate(events):
+        if event["event"] == "paused" and event["series"] == "adam":
+            sgd = [r["step"] for e in events[:index] if e["event"] == "state" and e["series"] == "sgd"
+                   for r in e["steps"]]
+            assert sgd[-1] == event["step"]
+    assert [e["text"] for e in events if e["event"] == "out"][-1] == "raced 40"
+
+
+async def test_a_series_pause_skips_other_series_and_the_panel_narrows_it(worker):
+    pauses = []
+
+    def react(event, seen):
+        if event.get("text") == "looping":
+            worker.pause(series="adam", panel="elsewhere")  # no adam there: never pauses
+        elif event["event"] == "paused":
+            pauses.append(event)
+            worker.resume()
+
+    events = await drive(worker, RACE, react)
+    assert events[-1]["status"] == "ok" and pauses == []
+
+    def react_adam(event, seen):
+        if event.get("text") == "looping":
+            worker.pause(series="adam", panel="ravine")
+        elif event["event"] == "paused":
+            pauses.append(event)
+            worker.resume()
+
+    events = await drive(worker, RACE, react_adam)
+    assert events[-1]["status"] == "ok"
+    assert [(e["series"], e["optimizer"]) for e in pauses] == [("adam", "Adam")]
+
+
+async def test_a_step_without_series_still_stops_at_any_optimizer(worker):
+    pauses = []
+
+    def react(event, seen):
+        if event["event"] != "paused":
+            return
+        pauses.append(event)
+        if len(pauses) < 3:
+            worker.step()
+        else:
+            worker.resume()
+
+    events = await drive_paused(worker, RACE, "sgd", react)
+    assert events[-1]["status"] == "ok"
+    # Paused at SGD's first step; then each plain step is the next optimizer's, watched or not.
+    assert [(e["series"], e["optimizer"]) for e in pauses] == [("sgd", "SGD"), (None, "SGD"), ("adam", "Adam")]

@@ -218,8 +218,16 @@ class StepControl:
     """Pause, step and resume commands for the run in progress, from another thread.
 
     The worker's stdin thread calls `pause`, `step`, `resume`; the demo's
-    thread, after each optimizer step, `wait_if_paused`. A `step` while
-    paused lets exactly one more optimizer step through; several, as many.
+    thread, after each optimizer step, `stops_at` and then `wait`. A `step`
+    while paused lets exactly one more optimizer step through; several, as
+    many.
+
+    `series` (of pause, step, and begin's `pause`) says which steps count:
+    None, any optimizer's; "*", any watched optimizer's (chart.watch); a
+    name, only that watched series' (and only on `panel`, when given). The
+    steps of other optimizers run on freely: a learner who chose Adam steps
+    Adam, while the optimizers that race before it in the same loop run
+    between two of Adam's steps.
     """
 
     def __init__(self) -> None:
@@ -228,11 +236,19 @@ class StepControl:
         self._pausing = False
         self._credits = 0
         self._run_id: Any = None
+        self._series: str | None = None
+        self._panel: str | None = None
 
-    def begin(self, run_id: Any = None) -> None:
-        """A run starts: commands count from now (with an id: only commands without one or with this one)."""
+    def begin(self, run_id: Any = None, pause: str | None = None, panel: str | None = None) -> None:
+        """A run starts: commands count from now (with an id: only commands without one or with this one).
+
+        `pause`: start in step mode, pausing at the first step that `pause`
+        selects (a series, as for `pause()`): a pause command sent with the
+        run would race it, and one that arrives first is ignored.
+        """
         with self._condition:
-            self._active, self._pausing, self._credits, self._run_id = True, False, 0, run_id
+            self._active, self._pausing, self._credits, self._run_id = True, pause is not None, 0, run_id
+            self._series, self._panel = (pause, panel) if pause is not None else (None, None)
 
     def applies(self, run_id: Any) -> bool:
         """Whether a command for `run_id` (None: no id given) is for the run in progress."""
@@ -242,17 +258,20 @@ class StepControl:
         """The run ended (or nobody is left to resume it): forget every command, wake a waiter."""
         with self._condition:
             self._active, self._pausing, self._credits = False, False, 0
+            self._series = self._panel = None
             self._condition.notify_all()
 
-    def pause(self) -> None:
+    def pause(self, series: str | None = None, panel: str | None = None) -> None:
         with self._condition:
             if self._active:
                 self._pausing = True
+                self._series, self._panel = series, panel
 
-    def step(self) -> None:
+    def step(self, series: str | None = None, panel: str | None = None) -> None:
         with self._condition:
             if not self._active:
                 return
+            self._series, self._panel = series, panel
             if self._pausing:
                 self._credits += 1
                 self._condition.notify_all()
@@ -262,11 +281,24 @@ class StepControl:
     def resume(self) -> None:
         with self._condition:
             self._pausing, self._credits = False, 0
+            self._series = self._panel = None
             self._condition.notify_all()
 
     @property
     def pausing(self) -> bool:
         return self._pausing
+
+    def stops_at(self, series: str | None, panel: str | None) -> bool:
+        """Whether the step just taken, of a watched `series` on `panel` (None:
+        not watched), is one the run should pause after."""
+        with self._condition:
+            if not self._pausing:
+                return False
+            if self._series is None:
+                return True
+            if series is None:
+                return False
+            return (self._series == "*" or self._series == series) and self._panel in (None, panel)
 
     def wait(self) -> None:
         """Block the demo until one more step is allowed or the run resumes.
@@ -473,12 +505,13 @@ class Stepper:
             for arrow in watch.arrows(record):
                 self._events.latest(("arrow", arrow["panel"], arrow["series"], arrow["kind"]), arrow)
         frozen = self._limit is not None and step == self._limit
-        pausing = self._control is not None and self._control.pausing
+        series = watch.series if watch is not None else None
+        pausing = self._control is not None and self._control.stops_at(
+            series, watch.panel if watch is not None else None)
         if not (frozen or pausing):
             return
         # Described only here: every step of a network's optimizer passes above.
         label = watch.info["label"] if watch is not None else describe(optimizer)["label"]
-        series = watch.series if watch is not None else None
         if frozen:
             self._events.send({"event": "frozen", "optimizer": label, "series": series, "step": step})
         if pausing:

@@ -54,7 +54,9 @@ Events (dicts; "event" names the kind):
                                             "nan" | "inf" | "-inf"; grad null without one
     paused    {optimizer, series, step}     step mode: the run waits after this step of
                                             this optimizer (label; its watched series or
-                                            null), every earlier event already sent
+                                            null), every earlier event already sent. Asked
+                                            to count one series' steps (StepControl), the
+                                            run pauses only after a step of that series
     frozen    {optimizer, series, step}     run --steps N: this optimizer took its N-th
                                             step; its later steps change nothing
     stalled   {block, optimizer, step}      run --steps N: the block kept stepping a frozen
@@ -679,7 +681,9 @@ def run_lesson(lesson: Lesson, values: Mapping[str, Any] | None, device: str, em
     tracebacks call the code (default `<demo N>`). `gettext` (lessons
     domain): run the code as that language shows it, its printed labels
     translated like its comments (catalog.translate_code); None runs it as written.
-    `control`: step mode's commands (pause, step, resume) for this run.
+    `control`: step mode's commands (pause, step, resume) for this run;
+    pause and step may count only a watched series' steps (StepControl),
+    the other optimizers' steps then run on without a `paused` event.
     `steps`: freeze every optimizer after this many steps (`run --steps`).
     """
     started = time.monotonic()

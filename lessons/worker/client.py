@@ -5,6 +5,7 @@
     async for event in worker.run("8.3", values, "auto"):
         ...                              # runner events, ending with `done`
     worker.pause(); worker.step(); worker.resume()   # step mode (an event `paused` per pause)
+    worker.step(series="adam")          # ... counting only the watched series "adam"'s steps
     worker.stop()                        # from a key handler: SIGINT, then SIGKILL
     await worker.close()                 # at quit
 
@@ -243,10 +244,13 @@ class DemoWorker:
     # --- runs ------------------------------------------------------------
 
     def run(self, lesson_id: str | None, values: Mapping[str, Any] | None = None, device: str = "auto",
-            *, source: str | None = None, lang: str = "en") -> AsyncIterator[dict]:
+            *, source: str | None = None, lang: str = "en", paused: str | None = None,
+            panel: str | None = None) -> AsyncIterator[dict]:
         """Run a lesson (or a lesson's Markdown `source`); yield its events up to `done`.
 
         `lang`: the language whose code runs (its printed labels in that language).
+        `paused`: start in step mode, pausing at the first step of that
+        watched series ("*": of any watched optimizer; `panel`: on that landscape).
 
         A run still in progress is stopped first (its own iterator still gets
         its `done`). Leaving the loop early stops the run, once the iterator
@@ -255,6 +259,10 @@ class DemoWorker:
         command = {"cmd": "run", "lesson": lesson_id, "values": dict(values or {}), "device": device, "lang": lang}
         if source is not None:
             command["source"] = source
+        if paused is not None:
+            command["pause"] = paused
+            if panel is not None:
+                command["panel"] = panel
         return self._stream(command)
 
     def run_lab(self, lab_id: str, code: str, *, check: bool = True) -> AsyncIterator[dict]:
@@ -308,19 +316,24 @@ class DemoWorker:
     def running(self) -> bool:
         return self._run is not None and not self._run.finished
 
-    def pause(self) -> None:
-        """Step mode: the run stops after its current optimizer step (a `paused` event says where)."""
-        self._control("pause")
+    def pause(self, series: str | None = None, panel: str | None = None) -> None:
+        """Step mode: the run stops after its current optimizer step (a `paused` event says where).
 
-    def step(self) -> None:
-        """Paused: exactly one more optimizer step, then paused again. Running: as pause()."""
-        self._control("step")
+        `series`: only after a step of that watched series ("*": of any
+        watched optimizer; `panel`: on that landscape); other steps run on.
+        """
+        self._control("pause", series, panel)
+
+    def step(self, series: str | None = None, panel: str | None = None) -> None:
+        """Paused: exactly one more optimizer step (of `series`, as for pause()),
+        then paused again. Running: as pause()."""
+        self._control("step", series, panel)
 
     def resume(self) -> None:
         """Run on from a pause."""
         self._control("resume")
 
-    def _control(self, cmd: str) -> None:
+    def _control(self, cmd: str, series: str | None = None, panel: str | None = None) -> None:
         # No-ops when nothing runs: a key pressed as a run ends must not reach the next one,
         # so the command names its run too.
         run, proc = self._run, self._proc
@@ -329,7 +342,12 @@ class DemoWorker:
         if proc.returncode is not None or proc.stdin.is_closing():
             return
         with contextlib.suppress(BrokenPipeError, ConnectionResetError, RuntimeError):
-            proc.stdin.write((json.dumps({"cmd": cmd, "id": run.id}) + "\n").encode("utf-8"))
+            command = {"cmd": cmd, "id": run.id}
+            if series is not None:
+                command["series"] = series
+                if panel is not None:
+                    command["panel"] = panel
+            proc.stdin.write((json.dumps(command) + "\n").encode("utf-8"))
 
     def stop(self) -> None:
         """Stop the current run: SIGINT now, SIGKILL (and a restart) if it lingers."""

@@ -21,6 +21,15 @@ read on a thread of its own; run and lab commands still wait their turn):
 They carry no id, or the id of the run they are for (a command for another
 run is ignored); with no lesson running (between runs, or during a lab),
 they are ignored. A step is one call of any torch.optim optimizer's step().
+`pause` and `step` may name which steps count, the others running on freely:
+
+    "series": "*"        a step of any watched optimizer (chart.watch)
+    "series": NAME       a step of the watched series NAME only
+    "panel": PANEL       with a NAME: only that series on the landscape PANEL
+
+A run command may carry the same fields as "pause": "*" | NAME (and "panel"):
+the run starts in step mode and pauses at the first such step (a pause
+command sent after it could arrive before the run begins, and be ignored).
 
 Every event of a run (see lessons.demos.runner) goes to stdout as one JSON line,
 tagged with "id". SIGINT stops the current run (status "stopped"), paused or
@@ -124,7 +133,10 @@ def _read_commands(stdin, commands: queue.Queue, control: StepControl) -> None:
         if command is None:
             commands.put(raw)
         elif control.applies(command.get("id")):
-            getattr(control, command["cmd"])()
+            if command["cmd"] == "resume":
+                control.resume()
+            else:
+                getattr(control, command["cmd"])(*_which_steps(command, "series"))
     # Nobody is left to resume a paused run: let it finish, then end.
     control.end()
     commands.put(None)
@@ -138,6 +150,14 @@ def _control_command(raw: bytes) -> dict | None:
     if isinstance(command, dict) and command.get("cmd") in CONTROL_COMMANDS:
         return command
     return None
+
+
+def _which_steps(command: dict, field: str) -> tuple[str | None, str | None]:
+    """The (series, panel) a command's `field` and "panel" select; (None, None): any step."""
+    series, panel = command.get(field), command.get("panel")
+    if not isinstance(series, str):
+        return None, None
+    return series, panel if isinstance(panel, str) else None
 
 
 def _handle(raw: bytes, events: Channel, control: StepControl | None = None) -> None:
@@ -176,7 +196,7 @@ def _handle(raw: bytes, events: Channel, control: StepControl | None = None) -> 
     except (ValueError, i18n.CatalogProblem):
         gettext = None  # the code as written: the UI already said why it shows English
     if control is not None:
-        control.begin(run_id)
+        control.begin(run_id, *_which_steps(command, "pause"))
     try:
         runner.run_lesson(lesson, command.get("values") or {}, str(command.get("device") or "auto"), emit,
                           gettext=gettext, control=control)
