@@ -62,10 +62,10 @@ class RaceWorker:
     async def close(self) -> None:
         pass
 
-    def pause(self) -> None:
+    def pause(self, series=None, panel=None) -> None:
         self.pause_wanted = True
 
-    def step(self) -> None:
+    def step(self, series=None, panel=None) -> None:
         self.pause_wanted = True
         self.steps_wanted += 1
         self.woken.set()
@@ -104,7 +104,7 @@ class RaceWorker:
     def _paused(self) -> dict:
         return {"event": "paused", "optimizer": "Adam", "series": "adam", "step": self.t}
 
-    def run(self, lesson_id, values=None, device="auto", lang=None):
+    def run(self, lesson_id, values=None, device="auto", lang=None, paused=None, panel=None):
         return self._race()
 
     async def _race(self):

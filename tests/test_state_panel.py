@@ -51,7 +51,8 @@ class ScriptedWorker:
     def running(self) -> bool:
         return True
 
-    def run(self, lesson_id, values=None, device="auto", lang=None):
+    def run(self, lesson_id, values=None, device="auto", lang=None, paused=None, panel=None):
+        self.started_paused = paused
         return self._events()
 
     async def _events(self):
@@ -70,11 +71,11 @@ class ScriptedWorker:
     def _pause_here(self) -> None:
         self.events.put_nowait({"event": "paused", "optimizer": "Adam", "series": "adam", "step": self.shown})
 
-    def pause(self) -> None:
+    def pause(self, series=None, panel=None) -> None:
         self.commands.append("pause")
         self._pause_here()
 
-    def step(self) -> None:
+    def step(self, series=None, panel=None) -> None:
         self.commands.append("step")
         self.send_steps(1)
         self._pause_here()
@@ -138,11 +139,16 @@ async def test_space_pauses_dot_steps_one_space_resumes_and_s_stops_a_paused_run
 
 
 async def test_the_keys_show_only_while_a_demo_runs_and_the_footer_still_holds_every_key():
-    app = make_app(lesson="8.4", lang="zh")
+    app = make_app(lesson="8.3", lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         footer = visible_text(app).splitlines()[-1]
-        assert "暂停" not in footer and "单步" not in footer
+        assert "暂停" not in footer and "单步" not in footer  # 8.3 watches no optimizer
+        app.open_lesson("8.4")
+        await pilot.pause(0.2)
+        footer = visible_text(app).splitlines()[-1]
+        # Idle on 8.4, `.` starts the race in step mode; space has nothing to pause yet.
+        assert "暂停" not in footer and "单步" in footer and "退出" in footer, footer
         await start_race(app, pilot, ScriptedWorker())
         await pilot.pause(0.2)
         footer = visible_text(app).splitlines()[-1]
@@ -166,8 +172,8 @@ async def test_the_dot_pauses_a_running_demo_and_keys_do_nothing_without_a_run()
     async with app.run_test(size=(80, 24)) as pilot:
         app.demos._worker = worker  # noqa: SLF001
         await pilot.pause()
-        await pilot.press("space", "full_stop", "o")
-        assert worker.commands == []
+        await pilot.press("space", "o")
+        assert worker.commands == [] and not app.demos.running
         await start_race(app, pilot, worker)
         await pilot.press("full_stop")
         await wait_until(pilot, lambda: PAUSED["en"].format(t=4) in status(app), timeout=5)
@@ -214,13 +220,18 @@ async def test_o_cycles_the_watched_optimizers_and_the_map_marks_the_selected_se
         panel = app.lesson_screen.demo_pane._state_panel  # noqa: SLF001
         assert record.states.selected.series == "adam"  # the newest watched
         assert record.data.panels["ravine"].selected == "adam"
-        assert "optimizer 2 of 2" in panel.plain_text()
+        # The ravine's five racers, in the race's order: SGD, momentum, Nesterov, Adam, AdamW.
+        assert "optimizer 4 of 5" in panel.plain_text()
         await pilot.press("o")
+        await pilot.pause()
+        assert record.states.pending == (("ravine", "adamw"), "AdamW")
+        assert panel.plain_text() == "AdamW has not started yet: . runs to its first step"
+        await pilot.press("o", "o")
         await pilot.pause()
         assert record.states.selected.series == "momentum"
         assert record.data.panels["ravine"].selected == "momentum"
         assert "SGD+Momentum" in panel.plain_text() and "momentum_buffer" in panel.plain_text()
-        await pilot.press("o")
+        await pilot.press("o", "o")
         assert record.states.selected.series == "adam"
 
 

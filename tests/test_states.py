@@ -40,7 +40,7 @@ def test_the_selection_defaults_to_the_newest_watched_and_cycles():
     history.apply(state_event("momentum", MOMENTUM, momentum_records(3)))
     history.apply(state_event("adam", ADAM, adam_records(3)))
     assert history.selected.series == "adam" and history.position() == (2, 2)
-    assert history.cycle().series == "momentum"
+    assert history.cycle() == ("ravine", "momentum") and history.selected.series == "momentum"
     history.apply(state_event("adam", ADAM, adam_records(4)[3:]))
     assert history.selected.series == "momentum"  # a chosen series stays chosen
     history.clear()  # a new run: the choice outlives it
@@ -86,3 +86,24 @@ def test_malformed_events_and_records_are_cleaned_or_ignored():
     assert param["name"] == "w[1]" and math.isnan(param["grad"])
     assert param["state"]["exp_avg"] == -math.inf and math.isnan(param["state"]["step"])
     assert param["formula"] == {}
+
+
+def test_declared_series_are_offered_before_they_run_and_pending_until_they_do():
+    from lessons.charts.states import declared_series
+
+    declared = declared_series({
+        "ravine": {"kind": "landscape", "series": {"momentum": "SGD+Momentum", "adam": "Adam"}},
+        "race": {"series": {"sgd": "SGD"}},  # not a landscape: no path to watch
+    })
+    assert declared == {("ravine", "momentum"): "SGD+Momentum", ("ravine", "adam"): "Adam"}
+    history = StateHistory(declared=declared)
+    assert history.pending is None and history.position() == (0, 2)
+    history.apply(state_event("momentum", MOMENTUM, momentum_records(1)))
+    assert history.offered() == [("ravine", "momentum"), ("ravine", "adam")]
+    assert StateHistory(declared={**declared, ("banana", "sgd"): "SGD"}).offered() == list(declared)
+    assert history.cycle() == ("ravine", "adam")
+    assert history.pending == (("ravine", "adam"), "Adam") and history.position() == (2, 2)
+    assert history.selected.series == "momentum"  # until Adam's first record, the panel's table stays
+    history.apply(state_event("adam", ADAM, adam_records(1)))
+    assert history.pending is None and history.selected.series == "adam"
+    assert history.cycle() == ("ravine", "momentum")

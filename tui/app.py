@@ -247,7 +247,7 @@ class GradTour(LabActions, App):
         self.demos.toggle_pause()
 
     def action_step_demo(self) -> None:
-        self.demos.step()
+        self.demos.step(self.lesson_id)
 
     def action_cycle_state(self) -> None:
         self.demos.cycle_state(self.lesson_id)
@@ -320,7 +320,10 @@ class GradTour(LabActions, App):
             return bool(catalog.load(self.lesson_id).demos)
         if action == "edit_params":
             return bool(catalog.load(self.lesson_id).params)
-        if action in ("stop_demo", "pause_demo", "step_demo"):
+        if action == "step_demo":
+            # Idle on a lesson that races watched optimizers, `.` starts it in step mode.
+            return self.demos.running or self.demos.steppable(self.lesson_id)
+        if action in ("stop_demo", "pause_demo"):
             return self.demos.running
         if action == "cycle_state":
             return self.demos.watched_count(self.lesson_id) > 1

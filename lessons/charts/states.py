@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lessons.charts.data import ChartData, to_float
+from lessons.charts.landscape import is_landscape
+from lessons.charts.series import spec_series
 
-__all__ = ["MAX_RECORDS", "StateHistory", "Watched", "clean_optimizer", "clean_record"]
+__all__ = ["MAX_RECORDS", "StateHistory", "Watched", "clean_optimizer", "clean_record", "declared_series"]
 
 #: Records kept per watched series: the newest thousand steps.
 MAX_RECORDS = 1000
@@ -122,6 +124,17 @@ class Watched:
         return self.records[max(index, 0)]
 
 
+def declared_series(charts: Mapping[str, Any] | None) -> dict[Key, str]:
+    """The series the lesson's landscape panels declare, (panel, series) → label:
+    the paths a watched optimizer may walk, known before any has run."""
+    declared: dict[Key, str] = {}
+    for name, spec in (charts or {}).items():
+        if isinstance(spec, Mapping) and is_landscape(spec):
+            for series, label in spec_series(spec).items():
+                declared[(str(name), str(series))] = str(label or series)
+    return declared
+
+
 class StateHistory:
     """Every watched series of one run, in the order they were first watched.
 
@@ -129,11 +142,17 @@ class StateHistory:
     draws): the one the learner chose with `cycle`, while it is watched,
     else the newest watched. The choice outlives a new run, so a learner who
     picked Adam sees Adam again after `r`.
+
+    `declared` (the lesson's landscape series, `declared_series`) are offered
+    by `cycle` too before they have run: a learner can choose Adam while
+    SGD runs, and step mode then waits for Adam's steps. Such a choice is
+    `pending` until its first record arrives.
     """
 
-    def __init__(self, max_records: int = MAX_RECORDS) -> None:
+    def __init__(self, max_records: int = MAX_RECORDS, declared: Mapping[Key, str] | None = None) -> None:
         self.max_records = max_records
         self.watched: dict[Key, Watched] = {}
+        self.declared: dict[Key, str] = dict(declared or {})
         self.chosen: Key | None = None
         #: bumped on every change, so a view can tell cheaply whether to redraw
         self.version = 0
@@ -170,22 +189,43 @@ class StateHistory:
             return self.watched[self.chosen]
         return next(reversed(self.watched.values()), None)
 
-    def cycle(self, step: int = 1) -> Watched | None:
-        """Select the next (or previous) watched series; the selection after."""
-        keys = list(self.watched)
+    @property
+    def pending(self) -> tuple[Key, str] | None:
+        """The chosen series and its label while it is declared but has not run yet."""
+        if self.chosen is not None and self.chosen not in self.watched and self.chosen in self.declared:
+            return self.chosen, self.declared[self.chosen]
+        return None
+
+    def offered(self) -> list[Key]:
+        """What `cycle` goes through: the series of the maps being raced on
+        (before any has run, the first map's), run or yet to run, in the
+        lesson's order (the race's), then any other watched ones as they came."""
+        panels = {key[0] for key in self.watched} or {key[0] for key in list(self.declared)[:1]}
+        keys = [key for key in self.declared if key[0] in panels]
+        return keys + [key for key in self.watched if key not in self.declared]
+
+    def _current(self) -> Key | None:
+        if self.pending is not None:
+            return self.chosen
+        selected = self.selected
+        return selected.key if selected is not None else None
+
+    def cycle(self, step: int = 1) -> Key | None:
+        """Select the next (or previous) series offered; the key selected after (None: none offered)."""
+        keys = self.offered()
         if not keys:
             return None
-        current = self.selected
-        index = keys.index(current.key) if current is not None else -1
+        current = self._current()
+        index = keys.index(current) if current in keys else -1
         self.chosen = keys[(index + step) % len(keys)]
         self.version += 1
-        return self.selected
+        return self.chosen
 
     def position(self) -> tuple[int, int]:
-        """The selected series' place among the watched (1-based) and their count."""
-        selected = self.selected
-        keys = list(self.watched)
-        return (keys.index(selected.key) + 1 if selected is not None else 0), len(keys)
+        """The selected (or pending) series' place among those offered (1-based) and their count."""
+        keys = self.offered()
+        current = self._current()
+        return (keys.index(current) + 1 if current in keys else 0), len(keys)
 
     def mark_arrows(self, data: ChartData) -> list[str]:
         """Tell each landscape panel of `data` whose arrows to draw; the panels that changed.

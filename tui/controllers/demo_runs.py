@@ -52,6 +52,8 @@ MSG_COPIED_CODE_TERMINAL = N_(
 )
 MSG_VALUES_SET = N_("New values are in the code; press r to run it.")
 MSG_NO_DEMO = N_("This lesson has no demo to run.")
+#: The status while the run goes on to a step of the optimizer the learner chose.
+ST_PAUSING_AT = N_("running on to the next step of {optimizer}…")
 
 
 class DemoRuns:
@@ -69,6 +71,8 @@ class DemoRuns:
         self.pause_wanted = False
         #: the status a paused run returns to when resumed
         self._running_status: tuple[str, str, dict[str, Any]] | None = None
+        #: the (panel, series) of the watched optimizer the run is paused at, if it is
+        self._paused_at: tuple[str | None, str] | None = None
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -161,14 +165,16 @@ class DemoRuns:
 
     # -- running ---------------------------------------------------------------
 
-    def run(self, lesson_id: str) -> None:
+    def run(self, lesson_id: str, paused: bool = False) -> None:
+        """Run the lesson's demos; `paused`: in step mode, from the first step
+        of the chosen watched series (`o`), or of any watched one."""
         lesson = catalog.load(lesson_id)
         if not lesson.demos:
             self.app.notify(_(MSG_NO_DEMO), timeout=4)
             return
-        self.app.run_worker(self._run(lesson), group="demo", exclusive=True, exit_on_error=False)
+        self.app.run_worker(self._run(lesson, paused), group="demo", exclusive=True, exit_on_error=False)
 
-    async def _run(self, lesson: Lesson) -> None:
+    async def _run(self, lesson: Lesson, paused: bool = False) -> None:
         from lessons.demos.params import defaults, format_value, param_specs
 
         values = self.values_for(lesson)
@@ -186,20 +192,26 @@ class DemoRuns:
 
         # The code run is the code shown: in Chinese, its printed labels too.
         lang = current_language()
-        record = await self.follow(lesson, lambda worker: worker.run(lesson.id, values, self.device, lang=lang), notes,
-                                   on_event=keep_output, lang=lang)
+        series, panel = self._step_target(self.record(lesson)) if paused else (None, None)
+
+        def start(worker: DemoWorker) -> AsyncIterator[dict]:
+            return worker.run(lesson.id, values, self.device, lang=lang,
+                              paused=(series or "*") if paused else None, panel=panel)
+
+        record = await self.follow(lesson, start, notes, on_event=keep_output, lang=lang, paused=paused)
         if record.status[0] == "done" and (screen := self.app.open_lesson_screen()) is not None:
             screen.show_run(lesson, printed, other_settings=values != defaults(lesson), lang=lang)
 
     async def follow(self, lesson: Lesson, start: Callable[[DemoWorker], AsyncIterator[dict]],
                      notes: list[Note] = (), on_event: Callable[[RunRecord, dict], dict | None] | None = None,
-                     lang: str | None = None) -> RunRecord:
+                     lang: str | None = None, paused: bool = False) -> RunRecord:
         """Stream a run's events into `lesson`'s record, which the pane shows.
 
         `start(worker)` begins the run (a lesson's demos, a lab's code);
         `on_event` may handle an event itself (returning None) or hand one on
         to be applied (the labs' `check` and `notice` events are theirs).
         `lang`: the language of the code run, when it is the lesson's own.
+        `paused`: the run was asked to start in step mode.
         """
         worker = self.worker
         if self._active is not None and self._active.running:
@@ -216,6 +228,8 @@ class DemoRuns:
                          ST_LOADING if not worker.ready else ST_RUNNING,
                          **({} if not worker.ready else {"device": "…", "block": 1,
                                                          "total": len(lesson.demos)}))
+        if paused:
+            self._ask_pause(record)
         self.app.refresh_bindings()
         try:
             async with contextlib.aclosing(start(worker)) as events:
@@ -248,6 +262,7 @@ class DemoRuns:
             return
         if self.pause_wanted:
             self.pause_wanted = False
+            self._paused_at = None
             self._worker.resume()
             if self._running_status is not None and record.status[0] in ("paused", "pausing"):
                 kind, template, arguments = self._running_status
@@ -256,37 +271,83 @@ class DemoRuns:
             self._ask_pause(record)
             self._worker.pause()
 
-    def step(self) -> None:
-        """`.`: paused, take exactly one more optimizer step (the worker pauses again); running, pause."""
+    def step(self, lesson_id: str | None = None) -> None:
+        """`.`: paused, take exactly one more optimizer step (the worker pauses again); running, pause.
+
+        Once the learner chose an optimizer with `o`, the step is that
+        optimizer's: the others run on in between. With no demo running on
+        a lesson whose race is watched (`lesson_id`), run it in step mode.
+        """
         if self._worker is None or (record := self._active) is None or not record.running:
+            if lesson_id is not None and self.steppable(lesson_id):
+                self.run(lesson_id, paused=True)
             return
-        if not self.pause_wanted:
-            self._ask_pause(record)
-        self._worker.step()
+        series, panel = self._step_target(record)
+        if not self.pause_wanted or (series is not None and self._paused_at != (panel, series)):
+            self._ask_pause(record, series is not None)
+        self._worker.step(series, panel)
+
+    def steppable(self, lesson_id: str) -> bool:
+        """Whether `.` can start the lesson's demos in step mode: its landscapes race watched optimizers."""
+        return bool(self.record(catalog.load(lesson_id)).states.declared)
+
+    def _step_target(self, record: RunRecord) -> tuple[str | None, str | None]:
+        """The (series, panel) the learner chose with `o`; (None, None): any step."""
+        chosen = record.states.chosen
+        return (chosen[1], chosen[0]) if chosen is not None else (None, None)
 
     def watched_count(self, lesson_id: str) -> int:
-        """How many optimizers the lesson's last run watched (`o` cycles through them)."""
+        """How many optimizers `o` cycles through: those the lesson's last run
+        watched, and those its landscapes declare that have not run yet."""
         record = self.records.get(lesson_id)
-        return len(record.states.watched) if record is not None else 0
+        return len(record.states.offered()) if record is not None else 0
 
     def cycle_state(self, lesson_id: str) -> None:
-        """`o`: the state panel shows the next watched optimizer, and its map that one's arrows."""
-        record = self.records.get(lesson_id)
-        if record is None or record.states.cycle() is None:
+        """`o`: the state panel shows the next optimizer, and its map that one's arrows.
+
+        Paused on the way to the optimizer chosen before, the run now waits
+        for this one's step instead.
+        """
+        record = self.record(catalog.load(lesson_id))
+        if record.states.cycle() is None:
             return
+        if record is self._active and record.running and self.pause_wanted and record.status[0] == "pausing":
+            self._ask_pause(record, True)
+            self._worker.pause(*self._step_target(record))
         if (pane := self._pane_for(record)) is None:
             return
         for panel in record.states.mark_arrows(record.data):
             pane.post_message(DemoPane.ChartChanged(panel))
         pane.post_message(DemoPane.StatesChanged())
 
-    def _ask_pause(self, record: RunRecord) -> None:
+    def _ask_pause(self, record: RunRecord, chosen: bool = False) -> None:
+        """The run is to stop: after its current optimizer step, or (`chosen`)
+        at the next step of the optimizer chosen with `o`."""
         self.pause_wanted = True
         if record.status[0] not in ("paused", "pausing"):
             self._running_status = record.status
-            # Until the worker says it stopped: a demo between optimizer steps
-            # (printing, or not training at all) may take a while to get there.
+        # Until the worker says it stopped: a demo between optimizer steps
+        # (printing, or not training at all) may take a while to get there.
+        if chosen and (label := self._chosen_label(record)) is not None:
+            self._set_status(record, "pausing", ST_PAUSING_AT, optimizer=label)
+        elif record.status[0] != "pausing":
             self._set_status(record, "pausing", ST_PAUSING)
+
+    @staticmethod
+    def _watched_key(record: RunRecord, series: Any) -> tuple[str | None, str] | None:
+        """The key of the watched `series` most recently seen (a `paused` event names no panel)."""
+        keys = [key for key in record.states.watched if key[1] == str(series)]
+        return keys[-1] if keys else None
+
+    @staticmethod
+    def _chosen_label(record: RunRecord) -> str | None:
+        states = record.states
+        if states.chosen is None:
+            return None
+        if states.chosen in states.watched:
+            return states.watched[states.chosen].optimizer["label"]
+        label = states.declared.get(states.chosen)
+        return lesson_gettext()(label) if label else None
 
     def _apply(self, record: RunRecord, event: dict) -> None:
         kind = event.get("event")
@@ -335,6 +396,8 @@ class DemoRuns:
             # pausing, and the resume is on its way to it.
             if self.pause_wanted and record is self._active:
                 step, optimizer = event.get("step"), event.get("optimizer")
+                series = event.get("series")
+                self._paused_at = self._watched_key(record, series) if series is not None else None
                 self._set_status(record, "paused", ST_PAUSED, step=str(step if step is not None else "?"),
                                  optimizer=str(optimizer or "?"))
         elif kind == "error":
@@ -372,6 +435,7 @@ class DemoRuns:
             self._active = None
             self.pause_wanted = False
             self._running_status = None
+            self._paused_at = None
         if self.app.open_lesson_screen() is not None:
             self.app.refresh_bindings()
 

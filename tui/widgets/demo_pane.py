@@ -23,7 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from lessons.charts.data import ChartData
-from lessons.charts.states import StateHistory
+from lessons.charts.states import StateHistory, declared_series
 from lessons.course.catalog import Lesson
 from tui.i18n import N_, _, current_language, lesson_gettext
 
@@ -117,7 +117,8 @@ class RunRecord:
 
     @classmethod
     def for_lesson(cls, lesson: Lesson) -> RunRecord:
-        return cls(lesson=lesson, data=ChartData(lesson.charts))
+        return cls(lesson=lesson, data=ChartData(lesson.charts),
+                   states=StateHistory(declared=declared_series(lesson.charts)))
 
     def begin(self) -> None:
         self.previous = self.data.snapshot() if any(not p.is_empty for p in self.data.panels.values()) else self.previous

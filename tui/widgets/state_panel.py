@@ -23,7 +23,7 @@ from textual.widget import Widget
 from lessons import charts
 from lessons.charts import state_table
 from lessons.charts.states import StateHistory
-from tui.i18n import N_, _, current_language
+from tui.i18n import N_, _, current_language, lesson_gettext
 
 __all__ = ["CSS_PATH", "StatePanel"]
 
@@ -36,6 +36,8 @@ _AT_CURSOR = N_("at the cursor's step (end: the newest)")
 #: The compact panel's line.
 _COMPACT = N_("{optimizer} · step {step} · f shows its optimizer state")
 _NOTHING = N_("no optimizer state yet: it appears after the first step of a watched optimizer")
+#: The learner chose (`o`) an optimizer of the lesson's race that has not stepped yet.
+_NOT_STARTED = N_("{optimizer} has not started yet: . runs to its first step")
 
 
 class StatePanel(Widget):
@@ -93,7 +95,7 @@ class StatePanel(Widget):
 
     @property
     def has_states(self) -> bool:
-        return self.states is not None and self.states.selected is not None
+        return self.states is not None and (self.states.selected is not None or self.states.pending is not None)
 
     # ------------------------------------------------------------ rendering
 
@@ -111,6 +113,9 @@ class StatePanel(Widget):
         `height` rows, the lines that only explain go first (which optimizer
         of how many, then what ✓ and ≠ mean), so that every number stays."""
         states = self.states
+        if states is not None and (pending := states.pending) is not None:
+            text = _(_NOT_STARTED).format(optimizer=lesson_gettext()(pending[1]))
+            return [charts.crop(((text, "readout"),), width)]
         selected = states.selected if states is not None else None
         record = selected.at(self.step) if selected is not None else None
         if selected is None or record is None:
