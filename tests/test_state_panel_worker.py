@@ -82,3 +82,50 @@ async def test_dot_takes_exactly_one_step_of_the_real_optimizer(lang):
         await pilot.press("s")  # a paused run stops at once
         await wait_until(pilot, lambda: not app.demos.running, 5)
         assert app.demos.records["8.4"].status[0] == "stopped"
+
+
+def paused_series(app) -> str | None:
+    record = app.demos.records.get("8.4")
+    return None if record is None or record.status[0] != "paused" else record.status[2]["optimizer"]
+
+
+@pytest.mark.parametrize("lang", ["en"])
+async def test_from_idle_dot_starts_8_4_paused_and_o_then_dot_steps_adam_before_it_has_run(lang):
+    """The issue's "Done when": 8.4's race, paused from the start, Adam chosen
+    before it runs, five `.` = Adam's steps 1..5 (SGD, momentum and Nesterov
+    run all their steps in between), space to the end; then `s` while paused."""
+    app = make_app(lesson="8.4", lang=lang)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("full_stop")
+        await wait_until(pilot, lambda: paused_at(app) is not None, LONG)
+        record = app.demos.records["8.4"]
+        # The first step of a watched optimizer: the ravine race's SGD, not the earlier demos' unwatched ones.
+        assert (paused_series(app), paused_at(app)) == ("SGD", 1)
+        assert record.states.selected.series == "sgd" and record.states.selected.newest["step"] == 1
+        panel = app.lesson_screen.demo_pane._state_panel  # noqa: SLF001
+        await pilot.press("o", "o", "o")
+        await pilot.pause(0.2)
+        assert record.states.pending == (("ravine", "adam"), "Adam")
+        assert panel.plain_text() == "Adam has not started yet: . runs to its first step"
+        assert paused_at(app) == 1  # choosing does not step
+        for t in range(1, 6):
+            await pilot.press("full_stop")
+            await wait_until(pilot, lambda: paused_series(app) == "Adam" and paused_at(app) == t, 30)
+            await pilot.pause(0.2)
+            assert record.states.selected.series == "adam" and record.states.selected.newest["step"] == t
+            assert [r["step"] for r in record.states.selected.records] == list(range(1, t + 1))
+            assert re.search(rf"Adam · step {t} · lr ", panel.plain_text())
+            table = panel.plain_text().splitlines()[:-1]
+            assert "✓" in "".join(table) and "≠" not in "".join(table)
+        # SGD, momentum and Nesterov ran their 50 steps, unpaused, before Adam's first.
+        for series in ("sgd", "momentum", "nesterov"):
+            assert record.states.watched[("ravine", series)].newest["step"] == 50
+        await pilot.press("space")
+        await wait_until(pilot, lambda: not app.demos.running, LONG)
+        assert record.status[0] == "done"
+        # Adam is still chosen: `.` now pauses at its first step directly; `s` stops there.
+        await pilot.press("full_stop")
+        await wait_until(pilot, lambda: paused_series(app) == "Adam" and paused_at(app) == 1, LONG)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: not app.demos.running, 5)
+        assert record.status[0] == "stopped"

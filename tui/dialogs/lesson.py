@@ -87,7 +87,7 @@ HELP_KEYS = (
     ("b", N_("bilingual view: each block in both languages")),
     ("r", N_("run the lesson's demos (the first run waits for PyTorch to load)")),
     ("s  escape", N_("stop a running demo")),
-    ("space . o", N_("training: space pauses or resumes, . one optimizer step, o next optimizer's state")),
+    ("space . o", N_("training: space pauses or resumes, . one optimizer step (idle: starts paused), o picks the optimizer")),
     ("e", N_("what if? change the demo's parameters")),
     ("x", N_("export the demo as a Python script")),
     ("y", N_("copy the demo's code to the clipboard")),
