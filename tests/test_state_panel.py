@@ -387,3 +387,25 @@ async def test_the_focus_view_s_footer_holds_every_key_on_a_line_chart_while_a_d
         await wait_until(pilot, lambda: not app.demos.running, timeout=5)
         await pilot.pause()
         assert ("log/linear" if lang == "en" else "对数/线性") in visible_text(app).splitlines()[-1]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_after_a_run_the_idle_footer_offers_dot_and_still_ends_with_quit_at_80_columns(lang):
+    """Idle on 8.4 with its charts shown, `.` (start paused) and f join the
+    footer: e, named by the idle status line, gives them its room, and still works."""
+    words = {"en": (". step", "r run", "x export", "f zoom", "q quit"), "zh": ("单步", "运行", "导出", "放大", "退出")}
+    app = make_app(lesson="8.4", lang=lang)
+    worker = ScriptedWorker()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_race(app, pilot, worker)
+        worker.events.put_nowait({"event": "points", "panel": "ravine", "series": "adam",
+                                  "xs": [-4.0, -3.7], "ys": [-1.5, -1.2]})
+        worker.events.put_nowait({"event": "done", "status": "ok", "seconds": 1.0})
+        await wait_until(pilot, lambda: not app.demos.running, timeout=5)
+        await pilot.pause(0.2)
+        footer = visible_text(app).splitlines()[-1]
+        for word in words[lang]:
+            assert word in footer, footer
+        await pilot.press("e")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ParamsDialog"

@@ -311,8 +311,10 @@ class GradTour(LabActions, App):
             return False
         if (verdict := self.labs.check_action(action)) is not None:
             return verdict
-        if action in ("edit_params", "export_demo") and bool(parameters) != self.demos.running:
+        if action == "export_demo" and bool(parameters) != self.demos.running:
             return False  # its twin binding is the one in use (tui/screens/lesson.py)
+        if action == "edit_params" and bool(parameters) != (self.demos.running or self.demos.steppable(self.lesson_id)):
+            return False
         if action == "run_demo":
             # While a demo runs the footer offers stop instead (room at 80 columns).
             return False if self.demos.running else bool(catalog.load(self.lesson_id).demos)

@@ -49,7 +49,9 @@ class LessonScreen(Screen):
         Binding("x", "app.export_demo", N_("export")),
         # While a demo runs, their footer room at 80 columns goes to space and
         # `.`: e and x still work, through these unshown twins (one of each
-        # pair is enabled at a time: GradTour.check_action).
+        # pair is enabled at a time: GradTour.check_action). Idle on a lesson
+        # whose race `.` starts paused, e gives `.` its room (the idle status
+        # line names e; x, which it does not, stays).
         Binding("e", "app.edit_params('running')", N_("edit"), show=False),
         Binding("x", "app.export_demo('running')", N_("export"), show=False),
         Binding("y", "app.copy_code", N_("copy"), show=False),  # in the help: 80 columns hold no more
