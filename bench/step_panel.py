@@ -39,6 +39,10 @@ def _panel_step(term) -> int:
     return int(found.group(1))
 
 
+def _table_shown(term) -> bool:
+    return _STEP.search(term.text()) is not None
+
+
 def _stepped(t: int):
     def predicate(term) -> bool:
         text = term.text()
@@ -58,6 +62,9 @@ def measure(settings: measures.Settings, samples: measures.Samples, log) -> None
             wait_until(term, showing("running on"))
             term.press(" ")  # space
             wait_until(term, showing("paused after step"))
+            # The status line can come a frame before the table (seen in the
+            # smoke test's quick run, under load): wait for the table itself.
+            wait_until(term, _table_shown)
             settle(term)
             t = _panel_step(term)
             for _ in range(settings.keys):

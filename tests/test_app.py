@@ -7,7 +7,7 @@ import json
 from textual.widgets import Input, OptionList
 
 from lessons.course import catalog
-from tests.helpers import CJK
+from tests.helpers import CJK, wait_until
 from tui.app import GradTour
 from tui.dialogs import ContentsDialog, GlossaryDialog, HelpDialog
 from tui.widgets.lesson_view import BlockView
@@ -218,10 +218,12 @@ async def test_unwritable_state_is_reported_once_and_the_app_goes_on(tmp_path):
 async def test_startup_notices_are_shown():
     app = make_app(notices=["your saved progress file was damaged"])
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.pause(0.3)
-        # Toasts live on their own layer, which screenshots leave out.
-        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
-        assert any("damaged" in text for text in toasts), toasts
+        # Toasts live on their own layer, which screenshots leave out. Shown
+        # once the screen is up: under load, after more than a fixed pause.
+        def toasts():
+            return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+        await wait_until(pilot, lambda: any("damaged" in text for text in toasts()), timeout=30)
 
 
 async def test_code_blocks_show_translated_comments_in_chinese():

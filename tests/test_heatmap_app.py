@@ -127,7 +127,7 @@ async def test_enter_sets_the_cells_values_returns_to_the_lesson_and_reruns(map_
     app = make_app(lesson="8.4")
     commands = []
 
-    async def worker_run(lesson_id, values=None, device="auto", *, source=None, lang="en"):
+    async def worker_run(lesson_id, values=None, device="auto", *, source=None, lang="en", **options):
         # The worker's side, as it answers a run: the map again, marked where the values say.
         commands.append((lesson_id, dict(values or {})))
         yield {"event": "start", "block": 0, "total": 1, "device": "cpu"}
