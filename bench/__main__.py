@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, help="rounds per measurement (default 5; figures are medians)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report file (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
-    settings = measures.Settings.quick() if args.quick else measures.Settings()
+    settings = measures.Settings.smallest() if args.quick else measures.Settings()
     if args.repeat:
         settings = replace(settings, repeat=args.repeat)
 

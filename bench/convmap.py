@@ -28,7 +28,7 @@ QUICK_ROWS = 1
 def measure(settings: measures.Settings, samples: measures.Samples, log, loops: int | None = None) -> None:
     ns = run_block()
     steps_to_settle, lrs, momenta = ns["steps_to_settle"], ns["lrs"], ns["momenta"]
-    quick = settings == measures.Settings.quick()
+    quick = settings.quick
     if quick:
         momenta = momenta[:QUICK_ROWS]
     cells = [(row, col) for row in range(len(momenta)) for col in range(len(lrs))]

@@ -48,11 +48,12 @@ class Settings:
     keys: int = 8            # key presses per round, with and without a demo
     cols: int = 120
     rows: int = 40
+    quick: bool = False      # the smoke test's setting (see Settings.smallest)
 
     @classmethod
-    def quick(cls) -> Settings:
+    def smallest(cls) -> Settings:
         """The smallest setting: every measurement once, for the smoke test."""
-        return cls(repeat=1, lessons=3, keys=3)
+        return cls(repeat=1, lessons=3, keys=3, quick=True)
 
 
 def new_samples() -> Samples:
