@@ -82,13 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="rounds of the batched map (default 5)")
     parser.add_argument("--loops", type=int, default=1, help="rounds of the per-cell loop among them (default 1)")
     args = parser.parse_args(argv)
-    samples = measures.new_samples()
-    measure(replace(measures.Settings(), repeat=args.repeat), samples,
-            lambda message: print(message, file=sys.stderr, flush=True), loops=args.loops)
-    for row in rows(samples):
-        status = {True: "PASS", False: "**MISS**", None: "—"}[row.ok]
-        print(f"| {row.measure} | {row.figure} | {row.baseline} | {row.ratio} | {row.target} | {status} |")
-    return 0
+    return report.run_alone(measure, rows, replace(measures.Settings(), repeat=args.repeat), loops=args.loops)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,13 @@ import math
 import os
 import platform
 import statistics
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 
-from bench.measures import HEAVIEST, SWEEP, Samples, Settings
+from bench.measures import HEAVIEST, SWEEP, Samples, Settings, new_samples
 
 
 @dataclass(frozen=True)
@@ -178,11 +179,28 @@ def _version(name: str) -> str:
         return "?"
 
 
+_STATUS = {True: "PASS", False: "**MISS**", None: "—"}
+
+
+def table_line(row: Row) -> str:
+    """A row of the figures' table, as RESULTS.md writes it."""
+    return f"| {row.measure} | {row.figure} | {row.baseline} | {row.ratio} | {row.target} | {_STATUS[row.ok]} |"
+
+
+def run_alone(measure: Callable[..., None], rows_of: Callable[[Samples], list[Row]], settings: Settings,
+              **options: object) -> int:
+    """One measure on its own (`python -m bench.landscape` …): its log on stderr, its rows as table lines."""
+    samples = new_samples()
+    measure(settings, samples, lambda message: print(message, file=sys.stderr, flush=True), **options)
+    for row in rows_of(samples):
+        print(table_line(row))
+    return 0
+
+
 def render(samples: Samples, settings: Settings, *, command: str, load_before: tuple, load_after: tuple,
            seconds: float, extra: list[Row] | tuple[Row, ...] = ()) -> str:
     """RESULTS.md; `extra`: rows of measures that keep their own rules (bench/landscape.py)."""
     table = [*rows(samples), *extra]
-    status = {True: "PASS", False: "**MISS**", None: "—"}
     lines = [
         "# gradtour benchmark results",
         "",
@@ -207,8 +225,7 @@ def render(samples: Samples, settings: Settings, *, command: str, load_before: t
         "| measure | figure | baseline (same run) | ratio | target | status |",
         "|---|---|---|---|---|---|",
     ]
-    for row in table:
-        lines.append(f"| {row.measure} | {row.figure} | {row.baseline} | {row.ratio} | {row.target} | {status[row.ok]} |")
+    lines += [table_line(row) for row in table]
     lines += ["", "## Per page (medians)", "", "| lesson | `→` to it | bytes | `l` on it |", "|---|---|---|---|"]
     to_page = _per_page(samples, "next.to.")
     page_bytes = _per_page(samples, "next.bytes.to.")

@@ -123,13 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keys", type=int, default=8)
     args = parser.parse_args(argv)
-    samples = measures.new_samples()
-    measure(replace(measures.Settings(), repeat=args.repeat, keys=args.keys), samples,
-            lambda message: print(message, file=sys.stderr, flush=True))
-    for row in rows(samples):
-        status = {True: "PASS", False: "**MISS**", None: "—"}[row.ok]
-        print(f"| {row.measure} | {row.figure} | {row.baseline} | {row.ratio} | {row.target} | {status} |")
-    return 0
+    return report.run_alone(measure, rows, replace(measures.Settings(), repeat=args.repeat, keys=args.keys))
 
 
 if __name__ == "__main__":

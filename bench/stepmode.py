@@ -117,12 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.stepmode", description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    samples = measures.new_samples()
-    measure(measures.Settings(repeat=args.repeat), samples, lambda message: print(message, file=sys.stderr, flush=True))
-    for row in rows(samples):
-        status = {True: "PASS", False: "**MISS**", None: "—"}[row.ok]
-        print(f"| {row.measure} | {row.figure} | {row.baseline} | {row.ratio} | {row.target} | {status} |")
-    return 0
+    return report.run_alone(measure, rows, measures.Settings(repeat=args.repeat))
 
 
 if __name__ == "__main__":
