@@ -48,6 +48,7 @@ from lessons.charts import titles as chart_titles
 from lessons.charts.axes import Axis, clamp, format_number, round_ticks
 from lessons.charts.captions import Captions, Gettext, Span, crop, identity, pack
 from lessons.charts.data import Heatmap, PanelData
+from lessons.charts.series import sgr
 from lessons.course.i18n import N_
 
 __all__ = [
@@ -457,19 +458,6 @@ def _blank(width: int, height: int) -> str:
     return "\n".join(" " * max(0, width) for _ in range(max(0, height)))
 
 
-def _sgr(fg: int | None, bg: int | None, bold: bool, reverse: bool) -> str:
-    codes = ["0"]
-    if bold:
-        codes.append("1")
-    if reverse:
-        codes.append("7")
-    if fg is not None:
-        codes.append(f"38;5;{fg}")
-    if bg is not None:
-        codes.append(f"48;5;{bg}")
-    return "\x1b[" + ";".join(codes) + "m"
-
-
 def render_canvas(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
                   color: bool = True, cursor: tuple[int, int] | None = None,
                   previous: PanelData | None = None) -> str:
@@ -490,7 +478,7 @@ def render_canvas(spec: Mapping[str, Any] | None, panel: PanelData | None, width
             for text, fg, bg, bold, reverse in cells:
                 if (fg, bg, bold, reverse) != style:
                     style = (fg, bg, bold, reverse)
-                    out.append(_sgr(*style))
+                    out.append(sgr(fg, bg, bold=bold, reverse=reverse))
                 out.append(text)
             out.append("\x1b[0m")
             body = "".join(out)

@@ -55,7 +55,7 @@ from lessons.charts import titles as chart_titles
 from lessons.charts.axes import format_number
 from lessons.charts.captions import Captions, Gettext, Span, crop, identity, pack
 from lessons.charts.data import PanelData, Series, Surface
-from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, spec_series
+from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, sgr, spec_series
 from lessons.course.i18n import N_
 
 __all__ = ["ARROW_KINDS", "BANDS", "GLYPHS", "MINIMUM_GLYPH", "captions", "height_at", "is_landscape",
@@ -374,17 +374,6 @@ def ever_left(series: Series, surface: Surface | None) -> bool:
 _Cell = tuple[str, int | None, int | None, bool]
 
 
-def _sgr(fg: int | None, bg: int | None, reverse: bool) -> str:
-    codes = ["0"]
-    if reverse:
-        codes.append("7")
-    if fg is not None:
-        codes.append(f"38;5;{fg}")
-    if bg is not None:
-        codes.append(f"48;5;{bg}")
-    return "\x1b[" + ";".join(codes) + "m"
-
-
 def render_canvas(spec: Mapping[str, Any] | None, panel: PanelData | None, width: int, height: int, *,
                   previous: PanelData | None = None, color: bool = True) -> str:
     """The landscape of `panel` as `height` lines of `width` cells (ANSI colours with `color`)."""
@@ -686,7 +675,7 @@ def _encode(cells: list[_Cell], color: bool) -> str:
     for text, fg, bg, reverse in cells:
         now = (fg, bg, reverse)
         if now != style:
-            out.append(_sgr(fg, bg, reverse))
+            out.append(sgr(fg, bg, reverse=reverse))
             style = now
         out.append(text)
     out.append("\x1b[0m")

@@ -106,3 +106,17 @@ def envelope(xs: list[float], ys: list[float], buckets: int) -> tuple[list[float
         out_x.append(xs[-1])
         out_y.append(ys[-1])
     return out_x, out_y
+
+
+def sgr(fg: int | None, bg: int | None, *, bold: bool = False, reverse: bool = False) -> str:
+    """The ANSI escape that sets a cell's 256-colour style (the text renderers' colour output)."""
+    codes = ["0"]
+    if bold:
+        codes.append("1")
+    if reverse:
+        codes.append("7")
+    if fg is not None:
+        codes.append(f"38;5;{fg}")
+    if bg is not None:
+        codes.append(f"48;5;{bg}")
+    return "\x1b[" + ";".join(codes) + "m"
