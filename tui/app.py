@@ -146,7 +146,7 @@ class GradTour(LabActions, App):
         other = [code for code in LANGUAGES if code != lang][0]
         return lesson_gettext(lang), (lesson_gettext(other) if self.bilingual else None)
 
-    def _prefetch(self) -> None:
+    def prefetch(self) -> None:
         """While the learner reads, draw what they will likely ask for next:
         this lesson in the other language (`l`) and the next lesson (`→`).
         Both then come from the lesson view's cache (bench/FINDINGS.md)."""
@@ -180,7 +180,7 @@ class GradTour(LabActions, App):
         self.update_topbar()
         self.state.lesson = lesson_id
         self.save_soon()
-        self._prefetch()
+        self.prefetch()
 
     def open_lesson_if_chosen(self, lesson_id: str | None) -> None:
         if lesson_id:
@@ -205,7 +205,7 @@ class GradTour(LabActions, App):
         self.labs.relocalize()
         self.update_topbar()
         screen.refresh_bindings()
-        self._prefetch()
+        self.prefetch()
 
     def switch_language(self) -> None:
         from lessons.course.i18n import usable_language

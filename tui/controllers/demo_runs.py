@@ -159,6 +159,9 @@ class DemoRuns:
         if state == "ready" and self.device == "auto" and screen is not None:
             lesson = catalog.load(self.app.lesson_id)
             screen.lesson_view.set_code_values(self.shown_values(lesson))
+            # What was drawn ahead before the device was known shows no
+            # device in its code: the next page would be drawn again on `→`.
+            self.app.prefetch()
         record = self._active
         if state == "starting" and record is not None and record.running:
             self._set_status(record, "loading", ST_LOADING)

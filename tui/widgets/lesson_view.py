@@ -12,6 +12,7 @@ from rich.segment import Segment
 from textual.actions import SkipAction
 from textual.cache import LRUCache
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
@@ -24,8 +25,9 @@ from tui.widgets.run_marks import RunMarks, marks_for_run
 #: Rendered blocks kept: a whole chapter in both languages at two widths.
 RENDERED_BLOCKS = 2048
 #: Block widgets made ready right after the first screen, hidden: more than
-#: the longest lesson has (43 blocks), so that paging never has to mount one.
-POOL = 48
+#: the longest lesson has (8.4: 83 blocks), so that paging never has to mount
+#: one (tests/test_lesson_view_cache.py holds it to that).
+POOL = 96
 #: Prefetching starts this long (s) after a page is shown: its own frames
 #: (two layouts) come first.
 PREFETCH_DELAY = 0.15
@@ -101,6 +103,7 @@ class BlockView(Static):
         super().__init__(classes=_classes(block))
         self.block = block
         self.index = index
+        self._rendered: Rendered | None = None
 
     def show_block(self, block: Block, index: int) -> None:
         """Show another block (call localize next): widgets are reused across lessons."""
@@ -111,7 +114,22 @@ class BlockView(Static):
 
     def localize(self, gettext: Gettext, bilingual_with: Gettext | None, code_values=None,
                  highlight: bool = True, marks: RunMarks = ()) -> None:
-        self.update(rendered(self.block, gettext, bilingual_with, code_values, highlight, marks))
+        self._rendered = rendered(self.block, gettext, bilingual_with, code_values, highlight, marks)
+        self.update(self._rendered)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The block's rows at `width`, counted from its cached lines.
+
+        Textual measures a Rich renderable by rendering it whole and counting
+        the newlines in its segments, at every layout of a newly shown block:
+        on 8.4 (83 blocks) that was most of a page change's two layouts. The
+        cached lines are the ones the block is drawn from, so their count is
+        the same height.
+        """
+        if self._rendered is None or not width:
+            return super().get_content_height(container, viewport, width)
+        options = self.app.console_options.update_width(width).update(highlight=False)
+        return len(self._rendered.lines(self.app.console, options))
 
 
 class LessonView(VerticalScroll, can_focus=True):
