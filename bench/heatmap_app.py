@@ -15,12 +15,19 @@ from __future__ import annotations
 
 import math
 
-from textual.app import App, ComposeResult
-from textual.widgets import Static
+from tui import terminal_env
 
-from lessons.charts.data import ChartData
-from tui.widgets.chart import CSS_PATH
-from tui.widgets.focus_chart import FocusChart
+# As `gradtour` does before Textual is imported: the same colours and the same
+# screen update rate as the app this stands in for (the update rate is what a
+# key waits for while a map redraws).
+terminal_env.prepare()
+
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.widgets import Static  # noqa: E402
+
+from lessons.charts.data import ChartData  # noqa: E402
+from tui.widgets.chart import CSS_PATH  # noqa: E402
+from tui.widgets.focus_chart import FocusChart  # noqa: E402
 
 SIZE = 30
 SPEC = {"title": "Steps to reach 1% of the start, per learning rate and momentum", "kind": "heatmap",

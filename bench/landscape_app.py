@@ -19,14 +19,21 @@ import sys
 import time
 from pathlib import Path
 
-from textual.app import App, ComposeResult
-from textual.widgets import Static
+from tui import terminal_env
 
-from lessons import charts
-from lessons.charts.data import ChartData
-from lessons.course import catalog
-from lessons.demos.runner import FLUSH_INTERVAL
-from tui.widgets.chart import CSS_PATH, ChartPanel
+# As `gradtour` does before Textual is imported: the same colours and the same
+# screen update rate as the app this stands in for (the update rate is what a
+# key waits for while a map redraws).
+terminal_env.prepare()
+
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.widgets import Static  # noqa: E402
+
+from lessons import charts  # noqa: E402
+from lessons.charts.data import ChartData  # noqa: E402
+from lessons.course import catalog  # noqa: E402
+from lessons.demos.runner import FLUSH_INTERVAL  # noqa: E402
+from tui.widgets.chart import CSS_PATH, ChartPanel  # noqa: E402
 
 TRAIN_SECONDS = 4.0
 #: As the worker sends them: one batch per path every FLUSH_INTERVAL (50 ms),
