@@ -48,6 +48,7 @@ from lessons.charts import titles as chart_titles
 from lessons.charts.axes import Axis, clamp, format_number, round_ticks
 from lessons.charts.captions import Captions, Gettext, Span, crop, identity, pack
 from lessons.charts.data import Heatmap, PanelData
+from lessons.charts.kinds import is_heatmap
 from lessons.charts.series import sgr
 from lessons.course.i18n import N_
 
@@ -102,10 +103,6 @@ def text_height(panel: PanelData | None, previous: PanelData | None = None) -> i
     """The canvas height `gradtour run` prints: a line per grid row (and the x labels), within TEXT_HEIGHT."""
     grid = grid_of(panel, previous)
     return min(TEXT_HEIGHT, max(MIN_HEIGHT, (len(grid.ys) if grid is not None else 0) + 1))
-
-
-def is_heatmap(spec: Mapping[str, Any] | None) -> bool:
-    return str((spec or {}).get("kind", "")).lower() == "heatmap"
 
 
 def is_log(spec: Mapping[str, Any] | None) -> bool:

@@ -55,6 +55,7 @@ from lessons.charts import titles as chart_titles
 from lessons.charts.axes import format_number
 from lessons.charts.captions import Captions, Gettext, Span, crop, identity, pack
 from lessons.charts.data import PanelData, Series, Surface
+from lessons.charts.kinds import is_landscape
 from lessons.charts.series import PALETTE, PREVIOUS_GLYPH, display_order, sgr, spec_series
 from lessons.course.i18n import N_
 
@@ -127,10 +128,6 @@ _ARROW = N_("{name}: ({dx}, {dy}) at ({x}, {y})")
 
 MIN_WIDTH = 12
 MIN_HEIGHT = 4
-
-
-def is_landscape(spec: Mapping[str, Any] | None) -> bool:
-    return str((spec or {}).get("kind", "")).lower() == "landscape"
 
 
 def glyph(index: int) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lessons.charts.data import ChartData, to_float
-from lessons.charts.landscape import is_landscape
+from lessons.charts.kinds import is_landscape
 from lessons.charts.series import spec_series
 
 __all__ = ["MAX_RECORDS", "StateHistory", "Watched", "clean_optimizer", "clean_record", "declared_series"]
