@@ -12,6 +12,7 @@ import contextlib
 import os
 import random
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -277,6 +278,16 @@ def sweep(settings: Settings, samples: Samples, log) -> None:
                 f"python script.py {samples['sweep.cold'][-1]:.3f} s")
         samples["memory.ui.sweep"].append(procs.peak_rss_mb(term.pid))
         samples["memory.worker"].append(procs.peak_rss_mb(procs.worker_of(term.pid)))
+    samples["sweep.compute"].extend(demo_compute(SWEEP, settings.repeat))
+
+
+def demo_compute(lesson: str, rounds: int) -> list[float]:
+    """Seconds of the lesson's demos themselves, warm, in a process of their own
+    (bench/demo_compute.py): the part of `r` no runner can save."""
+    script = Path(__file__).resolve().parent / "demo_compute.py"
+    out = subprocess.run([sys.executable, str(script), lesson, str(rounds)], capture_output=True, text=True,
+                         check=True, timeout=600, cwd=Path(__file__).resolve().parent.parent)
+    return [float(line) for line in out.stdout.split()]
 
 
 # -- 4. keys while the heaviest demo trains ---------------------------------------
