@@ -155,3 +155,49 @@ def test_snapshot_focus_view_on_the_ravine_with_the_cursor_at_step_12(snap_compa
 
     app = Recording(state=State(), lesson="8.4", lang=lang)
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_at_step_12)
+
+
+async def test_following_the_run_the_readout_speaks_of_the_selected_optimizers_step():
+    """Regression: with Adam paused after 5 steps (the state panel's optimizer)
+    and SGD's 50 done, the cursor followed the newest point of all and read
+    "step 50 · SGD (…) · Adam: –" over a table of Adam's step 5."""
+    app = Recording(state=State(), lesson="8.4", lang="en")
+    events = race_events()
+    for event in events:
+        if event.get("series") == "adam":
+            event["xs"], event["ys"] = event["xs"][:5], event["ys"][:5]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        feed(app, events)
+        await pilot.pause(0.2)
+        await pilot.press("f")
+        await pilot.pause()
+        for _ in range(len(app.screen.names)):
+            if app.screen.panel == "ravine":
+                break
+            await pilot.press("tab")
+        await pilot.pause()
+        chart = app.screen.chart
+        chart.data.select("adam")  # as the state panel's choice does (PanelData.select)
+        chart.refresh()
+        await pilot.pause()
+        assert chart.chosen is None
+        text = chart.readout_text()
+        assert text.startswith("step 5 ·"), text
+        sgd = next(e for e in events if e["event"] == "points" and e["series"] == "sgd" and e["panel"] == "ravine")
+        assert f"SGD ({sgd['xs'][4]:.4g}, {sgd['ys'][4]:.4g})" in text, text
+        assert "Adam (" in text, text
+        # The map marks where each racer was at that step (SGD has moved on since).
+        strips = [chart.render_line(y) for y in range(chart.size.height)]
+        marks = [segment for strip in strips for segment in strip
+                 if segment.style and segment.style.bgcolor and segment.style.bgcolor.number == 250]
+        assert len(marks) == 2
+        # ← steps back from the followed step, not from SGD's last.
+        await pilot.press("left")
+        await pilot.pause()
+        assert chart.chosen == 3.0
+        # Nothing selected: the newest point of all, as before.
+        chart.data.select(None)
+        await pilot.press("end")
+        await pilot.pause()
+        assert chart.readout_text().startswith("step 50 ·")

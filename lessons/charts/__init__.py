@@ -19,53 +19,23 @@ canvas plus captions laid out by terminal cells.
 The names below are the face the TUI and `gradtour run` use.
 """
 
-from __future__ import annotations
+from lessons.charts.axes import format_number, format_tick
+from lessons.charts.captions import (
+    MIN_CANVAS_HEIGHT, NO_DATA, ROOMY_CANVAS_HEIGHT, Arrangement, Captions, Line, Span, arrange, crop, legend_keys,
+    pack, plain,
+)
+from lessons.charts.kinds import is_heatmap, is_landscape
+from lessons.charts.plot import (
+    captions, cursor_column, render_canvas, render_heatmap, render_landscape, render_landscape_rows, render_panel_text,
+)
+from lessons.charts.series import (
+    CURSOR_COLOR, CURSOR_GLYPH, GLYPHS, KEY_GLYPH, MIN_HEIGHT, MIN_WIDTH, PALETTE, PREVIOUS_COLOR, PREVIOUS_GLYPH, series_color,
+)
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-#: Where each name lives. Imported on first use (PEP 562): the app's first
-#: screen needs only `data` (the demo pane's ChartData), and the whole package
-#: (axes, captions, the map renderers, plotext's glue) cost its launch ~15 ms.
-_WHERE = {
-    "format_number": "axes", "format_tick": "axes",
-    **dict.fromkeys(("MIN_CANVAS_HEIGHT", "NO_DATA", "ROOMY_CANVAS_HEIGHT", "Arrangement", "Captions", "Line",
-                     "Span", "arrange", "crop", "legend_keys", "pack", "plain"), "captions"),
-    "is_heatmap": "kinds",
-    "is_landscape": "kinds",
-    **dict.fromkeys(("captions", "cursor_column", "render_canvas", "render_heatmap", "render_landscape",
-                     "render_landscape_rows", "render_panel_text"), "plot"),
-    **dict.fromkeys(("CURSOR_COLOR", "CURSOR_GLYPH", "GLYPHS", "KEY_GLYPH", "MIN_HEIGHT", "MIN_WIDTH", "PALETTE",
-                     "PREVIOUS_COLOR", "PREVIOUS_GLYPH", "series_color"), "series"),
-}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-        globals()[name] = value  # once: later lookups do not come here
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
-
-
-if TYPE_CHECKING:
-    from lessons.charts.axes import format_number, format_tick
-    from lessons.charts.captions import (
-        MIN_CANVAS_HEIGHT, NO_DATA, ROOMY_CANVAS_HEIGHT, Arrangement, Captions, Line, Span, arrange, crop,
-        legend_keys, pack, plain,
-    )
-    from lessons.charts.kinds import is_heatmap, is_landscape
-    from lessons.charts.plot import (
-        captions, cursor_column, render_canvas, render_heatmap, render_landscape, render_landscape_rows,
-        render_panel_text,
-    )
-    from lessons.charts.series import (
-        CURSOR_COLOR, CURSOR_GLYPH, GLYPHS, KEY_GLYPH, MIN_HEIGHT, MIN_WIDTH, PALETTE, PREVIOUS_COLOR, PREVIOUS_GLYPH,
-        series_color,
-    )
+__all__ = [
+    "PALETTE", "PREVIOUS_COLOR", "GLYPHS", "PREVIOUS_GLYPH", "KEY_GLYPH", "CURSOR_GLYPH", "CURSOR_COLOR",
+    "Arrangement", "Captions", "Line", "Span", "MIN_CANVAS_HEIGHT", "MIN_HEIGHT", "MIN_WIDTH", "NO_DATA", "ROOMY_CANVAS_HEIGHT",
+    "arrange", "captions", "crop", "cursor_column", "format_number", "format_tick", "legend_keys",
+    "pack", "plain", "render_canvas", "render_landscape", "render_landscape_rows", "render_panel_text", "series_color", "is_landscape",
+    "is_heatmap", "render_heatmap",
+]

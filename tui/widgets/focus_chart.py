@@ -80,10 +80,23 @@ class FocusChart(ChartPanel):
         return chart_cursor.path_reading(self.spec, self.data, index, self._gettext, self.hidden, self.loss_panel)
 
     def reading_x(self) -> float | None:
-        """The x the readout quotes: the chosen one (as near as recorded), else the newest."""
+        """The x the readout quotes: the chosen one (as near as recorded), else the
+        followed one (`followed`)."""
         xs = self.positions()
-        index = chart_cursor.nearest(xs, self.chosen)
+        index = chart_cursor.nearest(xs, self.chosen if self.chosen is not None else self.followed())
         return None if index is None else xs[index]
+
+    def followed(self) -> float | None:
+        """Where a cursor that follows the run stands: on a landscape, the newest
+        step of the optimizer the state panel shows (`PanelData.selected`), so
+        that the readout, the marks and the table speak of the same step (Adam
+        paused at step 5 read "step 50" of the racers that had finished);
+        else None, the newest point of all."""
+        data = self.data
+        if not self.is_landscape or data is None or data.selected not in data.series:
+            return None
+        indices = data.series[data.selected].indices
+        return float(indices[-1]) if indices else None
 
     def move(self, step: int | None = None, *, to: str | None = None) -> float | None:
         """Move the cursor `step` positions, or `to` "home"/"end"; return the x now chosen."""
@@ -95,7 +108,7 @@ class FocusChart(ChartPanel):
         elif to == "end":
             self.chosen = None
         else:
-            index = chart_cursor.nearest(xs, self.chosen)
+            index = chart_cursor.nearest(xs, self.chosen if self.chosen is not None else self.followed())
             index = max(0, min(len(xs) - 1, index + (step or 0)))
             # Following the newest point, → keeps following it (`end` returns to it).
             self.chosen = None if index == len(xs) - 1 and self.chosen is None else xs[index]
@@ -202,14 +215,16 @@ class FocusChart(ChartPanel):
         return Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
 
     def _path_marks(self, width: int, height: int) -> list[tuple[int, int, str]]:
-        """(column, row, glyph) of each path's point at the chosen step on the map;
-        none while the cursor follows the newest point (the map's current points say it)."""
+        """(column, row, glyph) of each path's point at the chosen (or followed) step
+        on the map; none at the newest step (the map's current points say it)."""
         data = self.data
-        if self.chosen is None or data is None:
+        step = self.reading_x()
+        xs = self.positions()
+        if data is None or step is None or (self.chosen is None and step == xs[-1]):
             return []
         marks = []
         for key, _name, index, _diverged in charts.legend_keys(self.spec, data):
-            point = chart_cursor.path_point(data.series[key], int(self.chosen))
+            point = chart_cursor.path_point(data.series[key], int(step))
             cell = None if point is None else landscape.point_cell(
                 self.spec, data, *point, width, height, previous=self.previous)
             if cell is not None and cell[1] < height - 1:
