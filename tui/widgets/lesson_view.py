@@ -106,9 +106,16 @@ class BlockView(Static):
         self._rendered: Rendered | None = None
 
     def show_block(self, block: Block, index: int) -> None:
-        """Show another block (call localize next): widgets are reused across lessons."""
-        if (block.kind, block.role) != (self.block.kind, self.block.role):
-            self.set_classes(_classes(block) + (" -spare" if self.has_class("-spare") else ""))
+        """Show `block` (call localize next): widgets are reused across lessons.
+
+        Its classes change in one step, only if they differ: each change
+        restyles the widget (Textual matches the whole stylesheet against
+        it), and a page change restyled up to 83 widgets twice, once for the
+        block's kind and once to unhide it (`-spare`).
+        """
+        classes = _classes(block)
+        if set(classes.split()) != set(self.classes):
+            self.set_classes(classes)
         self.block = block
         self.index = index
 
@@ -200,7 +207,8 @@ class LessonView(VerticalScroll, can_focus=True):
         views = []
         for index, block in enumerate(lesson.blocks):
             if index < len(pool):
-                pool[index].show_block(block, index)
+                # Its classes change below, in one step with showing it.
+                pool[index].block, pool[index].index = block, index
                 views.append(pool[index])
             else:
                 views.append(BlockView(block, index))
@@ -223,8 +231,8 @@ class LessonView(VerticalScroll, can_focus=True):
             for other in self.children:
                 if not isinstance(other, BlockView):
                     other.display = False
-            for view in views:
-                view.remove_class("-spare")
+            for index, view in enumerate(views):
+                view.show_block(view.block, index)
             for view in surplus:
                 view.add_class("-spare")
             if unmounted := [view for view in views[:now] if view.parent is None]:
