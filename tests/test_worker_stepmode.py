@@ -103,10 +103,14 @@ async def test_each_step_command_takes_exactly_one_optimizer_step_then_resume(wo
     assert first < 100  # paused long before the end
     assert [e["step"] for e in paused] == list(range(first, first + 6))
     assert all((e["optimizer"], e["series"]) == ("Adam", "adam") for e in paused)
-    # At each pause, the state of that very step has already been sent, and no later one.
+    # At each pause, the state of that very step has already been sent, and no later one;
+    # and so has the path point the demo sends after its step() (regression: the run
+    # paused inside step(), the map and its readout one step behind the table).
     for index, event in enumerate(events):
         if event["event"] == "paused":
             assert steps_recorded(events[:index])[-1] == event["step"]
+            points = sum(len(e["xs"]) for e in events[:index] if e["event"] == "points" and e["series"] == "adam")
+            assert points == event["step"]
     assert steps_recorded(events) == list(range(1, 301))
     assert [e["text"] for e in events if e["event"] == "out"][-1] == "done 300"
 

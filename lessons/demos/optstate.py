@@ -11,7 +11,10 @@ removed when the run ends) see every call of any optimizer's step():
   hide by carrying over. A `state` event per step (batched with the points)
   and, on a landscape panel, the arrows of the step.
 - step mode (`StepControl`): after a step the run may be asked to wait, with
-  a `paused` event, until it is told to take one more step or to resume.
+  a `paused` event, until it is told to take one more step or to resume. It
+  waits once the demo's code that follows the step has run (at the next
+  step's start, or the block's end), so the step's path point and loss are
+  out before the `paused` event.
 - a step limit (`gradtour run --steps N`): after its N-th step an optimizer
   is frozen: its later step() calls see no gradient and so change nothing.
   A loop that trains until the loss is small enough would then never end:
@@ -444,6 +447,9 @@ class Stepper:
         self._depth: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
         #: step() calls of each frozen optimizer since it froze
         self._frozen_calls: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+        #: The `paused` event of a step that asked to pause, sent and waited on
+        #: at the next step's start or at the block's end (`pause_due`).
+        self._due: dict | None = None
 
     @contextmanager
     def installed(self) -> Iterator[Stepper]:
@@ -465,7 +471,20 @@ class Stepper:
     def steps(self, optimizer: Any) -> int:
         return self._steps.get(optimizer, 0)
 
+    def pause_due(self) -> None:
+        """Pause now if the last step asked to: after the demo's own code that
+        follows its step() has run. Paused inside the step (its post hook), the
+        path point and loss the demo sends after step() were still to come:
+        the table read "step 4" beside a map and a readout at step 3, and a
+        racer paused at its first step had no point on the map at all."""
+        event, self._due = self._due, None
+        if event is not None and self._control is not None:
+            # send() flushes first: the charts and the panel show this very step.
+            self._events.send(event)
+            self._control.wait()
+
     def _pre(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        self.pause_due()
         depth = self._depth[optimizer] = self._depth.get(optimizer, 0) + 1
         if depth > 1:
             return
@@ -515,6 +534,4 @@ class Stepper:
         if frozen:
             self._events.send({"event": "frozen", "optimizer": label, "series": series, "step": step})
         if pausing:
-            # send() flushes first: the charts and the panel show this very step.
-            self._events.send({"event": "paused", "optimizer": label, "series": series, "step": step})
-            self._control.wait()
+            self._due = {"event": "paused", "optimizer": label, "series": series, "step": step}

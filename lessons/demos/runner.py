@@ -746,6 +746,7 @@ def _run_blocks(lesson: Lesson, values: Mapping[str, Any] | None, device: str, e
             chart = Chart(lesson.charts, events, record=after_block is not None, values=resolved,
                           stepper=stepper)
             _run_block(code, index, chart, events, after_block, filename)
+            stepper.pause_due()  # after the block's last step: its last lines are out
 
 
 def _plain_error(kind: str, message: str, traceback_lines: list[str] | None = None) -> dict:
