@@ -70,11 +70,11 @@ def first_screen(launch, *args: str, **env: str):
 
 
 
-def test_prepare_asks_textual_for_240_updates_a_second_unless_told_otherwise():
+def test_prepare_asks_textual_for_1000_updates_a_second_unless_told_otherwise():
     """Keys pressed while a demo redraws waited for the next 60 Hz tick (bench)."""
     environ = {"TERM": "xterm-256color"}
     terminal_env.prepare(environ)
-    assert environ["TEXTUAL_FPS"] == "240"
+    assert environ["TEXTUAL_FPS"] == "1000"
     environ = {"TERM": "xterm-256color", "TEXTUAL_FPS": "30"}
     terminal_env.prepare(environ)
     assert environ["TEXTUAL_FPS"] == "30"

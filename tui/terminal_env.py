@@ -32,7 +32,7 @@ STANDARD = "standard"
 DRIVER_ENV = "TEXTUAL_DRIVER"
 FPS_ENV = "TEXTUAL_FPS"
 #: Screen updates a second at most (Textual's default is 60; see prepare).
-FPS = 240
+FPS = 1000
 COLOR_ENV = "TEXTUAL_COLOR_SYSTEM"
 
 #: TERM values that cannot place the cursor: no TUI can be drawn there.
@@ -65,14 +65,15 @@ def prepare(environ: MutableMapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     system = colour_system(environ)
     environ[COLOR_ENV] = system
-    # Textual's screen updates run on a fixed grid of 1/FPS: a key pressed
-    # within one period after a chart's frame waits for the next grid point.
-    # At its default 60 a second that took keys during a run to a p95 of
-    # 31-39 ms against 7 ms without one; at 120, 8-20 ms (bench, three runs
-    # each). On the landscape (12 frames a second, keys idle p95 3-4 ms) 120
-    # still left keys at p95 12-16 ms, 240 at 5-7 ms (bench/FINDINGS.md).
-    # The cap only binds when updates come faster than that: demos draw ten
-    # or twelve times a second, and a key is one update.
+    # Textual's screen updates run on a grid of 1/FPS, and after an update
+    # that came off the grid (the timer was paused, then resumed) its timer
+    # skips ahead and sleeps one to two periods: a key pressed in that time
+    # after a chart's frame waits for it. At Textual's default 60 keys during
+    # a run had a p95 of 31-39 ms against 7 ms without one; at 120, 8-20 ms;
+    # on the landscape at 240, 11-13 ms against 3-4 ms idle; at 1000, 4 ms
+    # (bench/FINDINGS.md, finding 16). The cap only binds when updates come
+    # faster than that, and the timer sleeps while nothing is dirty: demos
+    # draw ten or twelve times a second, and a key is one update.
     environ.setdefault(FPS_ENV, str(FPS))
     return system
 
