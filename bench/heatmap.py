@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -97,11 +96,7 @@ def rows(samples: measures.Samples) -> list[report.Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.heatmap", description=__doc__)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--keys", type=int, default=8)
-    args = parser.parse_args(argv)
-    return report.run_alone(measure, rows, replace(measures.Settings(), repeat=args.repeat, keys=args.keys))
+    return report.keys_main(argv, "python -m bench.heatmap", __doc__, measure, rows)
 
 
 if __name__ == "__main__":

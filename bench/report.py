@@ -8,13 +8,14 @@ ones.
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import platform
 import statistics
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from importlib import metadata
 
@@ -192,6 +193,16 @@ _STATUS = {True: "PASS", False: "**MISS**", None: "—"}
 def table_line(row: Row) -> str:
     """A row of the figures' table, as RESULTS.md writes it."""
     return f"| {row.measure} | {row.figure} | {row.baseline} | {row.ratio} | {row.target} | {_STATUS[row.ok]} |"
+
+
+def keys_main(argv: list[str] | None, prog: str, description: str | None, measure: Callable[..., None],
+              rows_of: Callable[[Samples], list[Row]]) -> int:
+    """The command of a measure that times keys, run on its own: `--repeat` rounds, `--keys` a round."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keys", type=int, default=8)
+    args = parser.parse_args(argv)
+    return run_alone(measure, rows_of, replace(Settings(), repeat=args.repeat, keys=args.keys))
 
 
 def run_alone(measure: Callable[..., None], rows_of: Callable[[Samples], list[Row]], settings: Settings,
