@@ -83,8 +83,12 @@ class FocusChart(ChartPanel):
         """The x the readout quotes: the chosen one (as near as recorded), else the
         followed one (`followed`)."""
         xs = self.positions()
-        index = chart_cursor.nearest(xs, self.chosen if self.chosen is not None else self.followed())
+        index = self._reading_index(xs)
         return None if index is None else xs[index]
+
+    def _reading_index(self, xs: list[float]) -> int | None:
+        """The index in `xs` of the x the readout quotes (see reading_x)."""
+        return chart_cursor.nearest(xs, self.chosen if self.chosen is not None else self.followed())
 
     def followed(self) -> float | None:
         """Where a cursor that follows the run stands: on a landscape, the newest
@@ -108,8 +112,7 @@ class FocusChart(ChartPanel):
         elif to == "end":
             self.chosen = None
         else:
-            index = chart_cursor.nearest(xs, self.chosen if self.chosen is not None else self.followed())
-            index = max(0, min(len(xs) - 1, index + (step or 0)))
+            index = max(0, min(len(xs) - 1, self._reading_index(xs) + (step or 0)))
             # Following the newest point, → keeps following it (`end` returns to it).
             self.chosen = None if index == len(xs) - 1 and self.chosen is None else xs[index]
         self.refresh()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -21,6 +21,9 @@ from lessons.course.catalog import Block, Gettext, Lesson
 from tui.i18n import current_language
 from tui.widgets.render import localized_renderable
 from tui.widgets.run_marks import RunMarks, marks_for_run
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 #: Rendered blocks kept: a whole chapter in both languages at two widths.
 RENDERED_BLOCKS = 2048
@@ -87,6 +90,13 @@ def rendered(block: Block, gettext: Gettext, bilingual_with: Gettext | None,
                                                  marks=marks))
 
 
+def block_options(app: App, width: int) -> ConsoleOptions:
+    """The options a block is rendered with at `width`, as Textual measures a
+    Rich renderable: the key of its cached lines (`Rendered.lines`), so that
+    drawing ahead and measuring find the lines drawing uses."""
+    return app.console_options.update_width(width).update(highlight=False)
+
+
 def _rows_at_least(block: Block, gettext: Gettext, width: int) -> int:
     """A lower bound of the rows `block` takes at `width` (margin included)."""
     text = block.text if block.kind == "code" else block.localized(gettext)
@@ -135,8 +145,7 @@ class BlockView(Static):
         """
         if self._rendered is None or not width:
             return super().get_content_height(container, viewport, width)
-        options = self.app.console_options.update_width(width).update(highlight=False)
-        return len(self._rendered.lines(self.app.console, options))
+        return len(self._rendered.lines(self.app.console, block_options(self.app, width)))
 
 
 class LessonView(VerticalScroll, can_focus=True):
@@ -269,7 +278,7 @@ class LessonView(VerticalScroll, can_focus=True):
         width = self._views[0].content_size.width if self._views else 0
         if width <= 0:
             return
-        options = self.app.console_options.update_width(width).update(highlight=False)
+        options = block_options(self.app, width)
         for page in pages:
             lesson, gettext, bilingual_with, code_values = page()
             self._grow(len(lesson.blocks))
