@@ -418,3 +418,21 @@ async def test_export_into_a_folder_whose_path_looks_like_markup(tmp_path, monke
         assert "a[/b]" in toasts, toasts
         await pilot.press("q")
     assert (folder / "gradtour_8_2.py").exists()
+
+
+def test_a_parameter_hint_joins_its_parts_with_the_learner_s_punctuation():
+    """Regression: the what-if dialog's hint joined its parts with an English
+    "; " in Chinese too ("取值 1e-05 到 10; 最多 6 个值")."""
+    from lessons.demos.params import ParamSpec
+    from tui.dialogs.params import hint
+    from tui.i18n import current_language, set_language
+
+    spec = ParamSpec(name="lrs", type="floats", min=1e-05, max=10, max_items=6)
+    before = current_language()
+    try:
+        set_language("zh")
+        assert hint(spec) == "取值 1e-05 到 10；最多 6 个值，用逗号分隔"
+        set_language("en")
+        assert hint(spec) == "from 1e-05 to 10; up to 6 values, separated by commas"
+    finally:
+        set_language(before)

@@ -22,6 +22,8 @@ HINT_AT_MOST = N_("at most {max}")
 HINT_ITEMS = N_("up to {count} values, separated by commas")
 HINT_CHOICES = N_("one of: {choices}")
 HINT_BOOL = N_("true or false")
+#: Between the parts of a hint; translated because Chinese punctuation differs.
+HINT_SEPARATOR = N_("; ")
 
 
 def hint(spec: ParamSpec) -> str:
@@ -38,7 +40,7 @@ def hint(spec: ParamSpec) -> str:
         parts.append(_(HINT_CHOICES).format(choices=", ".join(map(str, spec.choices))))
     if spec.type == "bool":
         parts.append(_(HINT_BOOL))
-    return "; ".join(parts)
+    return _(HINT_SEPARATOR).join(parts)
 
 
 class ParamsDialog(Dialog):
